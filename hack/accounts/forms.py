@@ -1,0 +1,31 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import MembershipRole, Organization
+
+
+class OrganizationForm(forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = ["name", "org_type", "corporate_number", "is_startup", "website", "description"]
+        widgets = {
+            "corporate_number": forms.TextInput(
+                attrs={"inputmode": "numeric", "autocomplete": "off", "pattern": "[0-9]*"}
+            ),
+            "description": forms.Textarea(attrs={"rows": 6}),
+        }
+
+    def clean_corporate_number(self):
+        # Accept full-width digits and hyphens as people type them, store 13 digits.
+        value = self.cleaned_data.get("corporate_number", "")
+        normalised = value.translate(
+            str.maketrans("０１２３４５６７８９", "0123456789", "-－ 　")
+        )
+        return normalised
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Colleague's email address"))
+    role = forms.ChoiceField(
+        label=_("Role"), choices=MembershipRole.choices, initial=MembershipRole.MEMBER
+    )

@@ -1,0 +1,3 @@
+"""Websocket routes. Workspaces add theirs here (issue: working groups)."""
+
+websocket_urlpatterns: list = []
