@@ -76,6 +76,9 @@ def ensure_role_groups() -> tuple[Group, Group]:
     coordinators.permissions.add(
         *_permissions(
             "wagtailadmin.access_admin",
+            "accounts.add_user",
+            "accounts.change_user",
+            "accounts.view_user",
             "accounts.add_department",
             "accounts.change_department",
             "accounts.view_department",
@@ -143,6 +146,21 @@ def add_department_staff(*, user: User, department: Department) -> User:
     user.department = department
     user.save(update_fields=["department"])
     user.groups.add(staff, attach_department_group(department=department))
+    return user
+
+
+@transaction.atomic
+def set_user_department(*, user: User, department: Department | None) -> User:
+    """Make someone a department's staff, move them, or (None) end their staff role."""
+    if department is not None:
+        return add_department_staff(user=user, department=department)
+    if user.department_id is not None:
+        _coordinators, staff = ensure_role_groups()
+        if user.department.staff_group_id:
+            user.groups.remove(user.department.staff_group)
+        user.groups.remove(staff)
+        user.department = None
+        user.save(update_fields=["department"])
     return user
 
 
