@@ -19,7 +19,7 @@ HOME_LEAD = (
 def set_up_site(*, hostname: str = "localhost", port: int = 80) -> HomePage:
     home = HomePage.objects.first()
     if home is None:
-        # Wagtail's initial migration makes a placeholder welcome page; ours replaces it.
+        # Wagtail's first migration makes a welcome page; ours replaces it.
         Page.objects.filter(depth=2, content_type__app_label="wagtailcore").delete()
         root = Page.get_first_root_node()
         home = HomePage(title="YOKOHAMA Hack!", slug="home", lead=HOME_LEAD)

@@ -22,7 +22,9 @@ def coordinator(site):
 
 @pytest.fixture
 def dept_x(site):
-    return factories.make_department(slug="dept-x", bureau="港南区役所", section="区政推進課")
+    return factories.make_department(
+        slug="dept-x", bureau="港南区役所", section="区政推進課"
+    )
 
 
 @pytest.fixture

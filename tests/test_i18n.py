@@ -32,7 +32,9 @@ def test_no_japanese_entry_is_fuzzy(catalogue):
 def test_compiled_catalogue_is_current(catalogue):
     compiled = polib.mofile(str(CATALOGUE.with_suffix(".mo")))
     compiled_ids = {entry.msgid for entry in compiled}
-    stale = [e.msgid for e in catalogue.translated_entries() if e.msgid not in compiled_ids]
+    stale = [
+        e.msgid for e in catalogue.translated_entries() if e.msgid not in compiled_ids
+    ]
     assert stale == []
 
 

@@ -1,4 +1,4 @@
-"""The Wagtail user admin, extended so coordinators can make someone a department's staff.
+"""The Wagtail user admin, extended so coordinators can assign department staff.
 
 Coordinators are not superusers: they may not open, change or delete a superuser's
 account, which would let them take it over.
@@ -19,13 +19,17 @@ class DepartmentFieldMixin(forms.Form):
         queryset=Department.objects.all(),
         required=False,
         label=_("Department"),
-        help_text=_("Set for city staff: they can then write their department's needs."),
+        help_text=_(
+            "Set for city staff: they can then write their department's needs."
+        ),
     )
 
     def save(self, commit=True):
         user = super().save(commit=commit)
         if commit:
-            set_user_department(user=user, department=self.cleaned_data.get("department"))
+            set_user_department(
+                user=user, department=self.cleaned_data.get("department")
+            )
         return user
 
 

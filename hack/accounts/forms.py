@@ -7,10 +7,21 @@ from .models import MembershipRole, Organization
 class OrganizationForm(forms.ModelForm):
     class Meta:
         model = Organization
-        fields = ["name", "org_type", "corporate_number", "is_startup", "website", "description"]
+        fields = [
+            "name",
+            "org_type",
+            "corporate_number",
+            "is_startup",
+            "website",
+            "description",
+        ]
         widgets = {
             "corporate_number": forms.TextInput(
-                attrs={"inputmode": "numeric", "autocomplete": "off", "pattern": "[0-9]*"}
+                attrs={
+                    "inputmode": "numeric",
+                    "autocomplete": "off",
+                    "pattern": "[0-9]*",
+                }
             ),
             "description": forms.Textarea(attrs={"rows": 6}),
         }

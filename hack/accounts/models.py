@@ -38,7 +38,9 @@ class Department(TimeStampedModel):
     bureau = models.CharField(
         _("bureau or ward office"), max_length=100, help_text=_("e.g. 港南区役所")
     )
-    section = models.CharField(_("section"), max_length=100, help_text=_("e.g. 区政推進課"))
+    section = models.CharField(
+        _("section"), max_length=100, help_text=_("e.g. 区政推進課")
+    )
     slug = models.SlugField(
         _("slug"),
         max_length=80,
@@ -60,7 +62,9 @@ class Department(TimeStampedModel):
         verbose_name_plural = _("departments")
         ordering = ["bureau", "section"]
         constraints = [
-            models.UniqueConstraint(fields=["bureau", "section"], name="unique_department")
+            models.UniqueConstraint(
+                fields=["bureau", "section"], name="unique_department"
+            )
         ]
 
     def __str__(self):
@@ -126,14 +130,19 @@ class Membership(TimeStampedModel):
         Organization, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(
-        _("role"), max_length=10, choices=MembershipRole.choices, default=MembershipRole.MEMBER
+        _("role"),
+        max_length=10,
+        choices=MembershipRole.choices,
+        default=MembershipRole.MEMBER,
     )
 
     class Meta:
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
         constraints = [
-            models.UniqueConstraint(fields=["user", "organization"], name="unique_membership")
+            models.UniqueConstraint(
+                fields=["user", "organization"], name="unique_membership"
+            )
         ]
 
     def __str__(self):
@@ -146,7 +155,10 @@ class Invitation(TimeStampedModel):
     )
     email = models.EmailField(_("email address"))
     role = models.CharField(
-        _("role"), max_length=10, choices=MembershipRole.choices, default=MembershipRole.MEMBER
+        _("role"),
+        max_length=10,
+        choices=MembershipRole.choices,
+        default=MembershipRole.MEMBER,
     )
     token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     invited_by = models.ForeignKey(

@@ -114,7 +114,7 @@ def ensure_role_groups() -> tuple[Group, Group]:
 
 @transaction.atomic
 def create_department(*, bureau: str, section: str, slug: str) -> Department:
-    """A department with its own permission group (its needs folder is made by needs)."""
+    """A department with its permission group (needs makes its needs folder)."""
     department, _created = Department.objects.get_or_create(
         bureau=bureau, section=section, defaults={"slug": slug}
     )
@@ -178,15 +178,21 @@ def create_organization(*, by: User, **fields) -> Organization:
         raise PermissionDenied(_("City staff cannot register an organisation."))
     if get_organization_of(by) is not None:
         raise ValidationError(_("You already belong to an organisation."))
-    organization = Organization(**{k: fields[k] for k in ORGANIZATION_FIELDS if k in fields})
+    organization = Organization(
+        **{k: fields[k] for k in ORGANIZATION_FIELDS if k in fields}
+    )
     organization.full_clean()
     organization.save()
-    Membership.objects.create(user=by, organization=organization, role=MembershipRole.OWNER)
+    Membership.objects.create(
+        user=by, organization=organization, role=MembershipRole.OWNER
+    )
     return organization
 
 
 @transaction.atomic
-def update_organization(*, organization: Organization, by: User, **fields) -> Organization:
+def update_organization(
+    *, organization: Organization, by: User, **fields
+) -> Organization:
     if not is_owner_of(by, organization):
         raise PermissionDenied(_("Only an owner can change the organisation profile."))
     for name in ORGANIZATION_FIELDS:
@@ -221,7 +227,9 @@ def invite_member(
     if not is_owner_of(by, organization):
         raise PermissionDenied(_("Only an owner can invite colleagues."))
     email = email.strip().lower()
-    if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
+    if Membership.objects.filter(
+        organization=organization, user__email__iexact=email
+    ).exists():
         raise ValidationError(_("This person is already a member."))
     invitation = Invitation.objects.create(
         organization=organization, email=email, role=role, invited_by=by
@@ -238,9 +246,7 @@ def accept_invitation(*, invitation: Invitation, user: User) -> Membership:
     if not invitation.is_pending:
         raise ValidationError(_("This invitation has expired or was already used."))
     if user.email.lower() != invitation.email.lower():
-        raise PermissionDenied(
-            _("This invitation was sent to another email address.")
-        )
+        raise PermissionDenied(_("This invitation was sent to another email address."))
     if is_city_staff(user):
         raise PermissionDenied(_("City staff cannot join an organisation."))
     current = get_organization_of(user)

@@ -8,7 +8,9 @@ urlpatterns = [
     path("my/", views.dashboard, name="dashboard"),
     path("my/organization/new/", views.organization_create, name="organization-create"),
     path("my/organization/edit/", views.organization_edit, name="organization-edit"),
-    path("my/organization/invite/", views.organization_invite, name="organization-invite"),
+    path(
+        "my/organization/invite/", views.organization_invite, name="organization-invite"
+    ),
     path(
         "my/organization/members/<int:pk>/remove/",
         views.member_remove,

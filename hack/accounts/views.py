@@ -64,7 +64,9 @@ def organization_create(request):
         else:
             messages.success(request, _("Your organisation is registered."))
             return redirect("accounts:dashboard")
-    return render(request, "accounts/organization_form.html", {"form": form, "creating": True})
+    return render(
+        request, "accounts/organization_form.html", {"form": form, "creating": True}
+    )
 
 
 @login_required
@@ -85,7 +87,9 @@ def organization_edit(request):
         else:
             messages.success(request, _("The organisation profile is saved."))
             return redirect("accounts:dashboard")
-    return render(request, "accounts/organization_form.html", {"form": form, "creating": False})
+    return render(
+        request, "accounts/organization_form.html", {"form": form, "creating": False}
+    )
 
 
 @login_required
@@ -109,7 +113,8 @@ def organization_invite(request):
         else:
             messages.success(
                 request,
-                _("An invitation was sent to %(email)s.") % {"email": form.cleaned_data["email"]},
+                _("An invitation was sent to %(email)s.")
+                % {"email": form.cleaned_data["email"]},
             )
             return redirect("accounts:dashboard")
     return render(
@@ -135,7 +140,9 @@ def member_remove(request, pk):
 
 @login_required
 def invitation_accept(request, token):
-    invitation = get_object_or_404(Invitation.objects.select_related("organization"), token=token)
+    invitation = get_object_or_404(
+        Invitation.objects.select_related("organization"), token=token
+    )
     error = None
     if request.method == "POST":
         try:
@@ -145,7 +152,8 @@ def invitation_accept(request, token):
         else:
             messages.success(
                 request,
-                _("You joined %(organization)s.") % {"organization": invitation.organization},
+                _("You joined %(organization)s.")
+                % {"organization": invitation.organization},
             )
             return redirect("accounts:dashboard")
     return render(

@@ -1,4 +1,4 @@
-"""Upload checks: the type is read from the file's content, never trusted from its name."""
+"""Upload checks: the type is read from the content, never from the file name."""
 
 from dataclasses import dataclass
 

@@ -28,9 +28,14 @@ def change_stage(request, pk):
             messages.success(
                 request,
                 _("“%(title)s” is now at the stage “%(stage)s”.")
-                % {"title": need.title, "stage": Stage(form.cleaned_data["stage"]).label},
+                % {
+                    "title": need.title,
+                    "stage": Stage(form.cleaned_data["stage"]).label,
+                },
             )
-            return redirect(reverse("wagtailadmin_explore", args=[need.get_parent().pk]))
+            return redirect(
+                reverse("wagtailadmin_explore", args=[need.get_parent().pk])
+            )
     return TemplateResponse(
         request,
         "needs/admin/change_stage.html",

@@ -10,8 +10,12 @@ def _with_blank(choices):
 
 class NeedFilterForm(forms.Form):
     q = forms.CharField(label=_("Keyword"), required=False, max_length=100)
-    field = forms.ChoiceField(label=_("Field"), required=False, choices=_with_blank(Field.choices))
-    stage = forms.ChoiceField(label=_("Status"), required=False, choices=_with_blank(Stage.choices))
+    field = forms.ChoiceField(
+        label=_("Field"), required=False, choices=_with_blank(Field.choices)
+    )
+    stage = forms.ChoiceField(
+        label=_("Status"), required=False, choices=_with_blank(Stage.choices)
+    )
     specificity = forms.ChoiceField(
         label=_("Specificity"),
         required=False,

@@ -61,14 +61,19 @@ class DepartmentNeedsPage(Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["needs"] = (
-            NeedPage.objects.live().public().child_of(self).order_by("-first_published_at")
+            NeedPage.objects.live()
+            .public()
+            .child_of(self)
+            .order_by("-first_published_at")
         )
         return context
 
 
 class NeedPage(Page):
     summary = models.TextField(
-        _("summary"), max_length=400, help_text=_("Two or three sentences, shown in lists.")
+        _("summary"),
+        max_length=400,
+        help_text=_("Two or three sentences, shown in lists."),
     )
     current_situation = models.TextField(_("current situation"), max_length=4000)
     pain_points = models.TextField(_("what hurts"), max_length=4000)
@@ -84,7 +89,9 @@ class NeedPage(Page):
         choices=Stage.choices,
         default=Stage.PUBLISHED,
         editable=False,
-        help_text=_("Changed with the “Change stage” action once the need is published."),
+        help_text=_(
+            "Changed with the “Change stage” action once the need is published."
+        ),
     )
     stage_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     department = models.ForeignKey(
@@ -112,7 +119,8 @@ class NeedPage(Page):
             heading=_("The problem"),
         ),
         MultiFieldPanel(
-            [FieldPanel("field"), FieldPanel("specificity")], heading=_("Classification")
+            [FieldPanel("field"), FieldPanel("specificity")],
+            heading=_("Classification"),
         ),
         FieldPanel("body"),
         HelpPanel(
@@ -168,7 +176,9 @@ class NeedStageChange(models.Model):
     """The record of every lifecycle move of a need."""
 
     # A plain foreign key, not a ParentalKey: the log must not travel in revisions.
-    need = models.ForeignKey(NeedPage, on_delete=models.CASCADE, related_name="stage_changes")
+    need = models.ForeignKey(
+        NeedPage, on_delete=models.CASCADE, related_name="stage_changes"
+    )
     from_stage = models.CharField(max_length=20, choices=Stage.choices)
     to_stage = models.CharField(max_length=20, choices=Stage.choices)
     changed_by = models.ForeignKey(
@@ -178,3 +188,6 @@ class NeedStageChange(models.Model):
 
     class Meta:
         ordering = ["changed_at"]
+
+    def __str__(self):
+        return f"{self.need_id}: {self.from_stage} → {self.to_stage}"

@@ -78,7 +78,9 @@ def create_need_draft(*, department: Department, by: User, **fields) -> NeedPage
     if not (is_coordinator(by) or by.department_id == department.pk):
         raise PermissionDenied(_("You can write needs only for your own department."))
     folder = set_up_department_needs(department=department)
-    need = NeedPage(live=False, owner=by, **{k: fields[k] for k in NEED_FIELDS if k in fields})
+    need = NeedPage(
+        live=False, owner=by, **{k: fields[k] for k in NEED_FIELDS if k in fields}
+    )
     if "body" in fields:
         need.body = fields["body"]
     folder.add_child(instance=need)
@@ -98,7 +100,7 @@ def submit_need_for_review(*, need: NeedPage, by: User):
 
 @transaction.atomic
 def publish_need(*, need: NeedPage, by: User) -> NeedPage:
-    """A coordinator publishes the latest revision (approving any review in progress)."""
+    """A coordinator publishes the latest revision, approving any review."""
     if not is_coordinator(by):
         raise PermissionDenied(_("Only coordinators publish needs."))
     state = need.current_workflow_state
@@ -123,7 +125,10 @@ def change_need_stage(*, need: NeedPage, to: str, by: User) -> NeedPage:
     if to not in allowed_next_stages(need.stage):
         raise ValidationError(
             _("A need cannot move from “%(from)s” to “%(to)s”.")
-            % {"from": Stage(need.stage).label, "to": Stage(to).label if to in Stage.values else to}
+            % {
+                "from": Stage(need.stage).label,
+                "to": Stage(to).label if to in Stage.values else to,
+            }
         )
     NeedStageChange.objects.create(
         need=need, from_stage=need.stage, to_stage=to, changed_by=by

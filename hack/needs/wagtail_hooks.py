@@ -14,13 +14,19 @@ from .services import set_up_department_needs
 @hooks.register("register_admin_urls")
 def register_need_admin_urls():
     return [
-        path("needs/<int:pk>/stage/", admin_views.change_stage, name="needs_change_stage"),
+        path(
+            "needs/<int:pk>/stage/", admin_views.change_stage, name="needs_change_stage"
+        ),
     ]
 
 
 def _stage_button(page, user, priority):
     specific = page.specific_deferred
-    if isinstance(specific, NeedPage) and specific.live and can_edit_need(user, specific):
+    if (
+        isinstance(specific, NeedPage)
+        and specific.live
+        and can_edit_need(user, specific)
+    ):
         return Button(
             _("Change stage"),
             reverse("needs_change_stage", args=[page.pk]),
@@ -44,7 +50,9 @@ def need_header_buttons(page, user, view_name, next_url=None):
 
 @hooks.register("register_log_actions")
 def register_need_log_actions(actions):
-    actions.register_action("needs.stage_changed", _("Change stage"), _("Stage changed"))
+    actions.register_action(
+        "needs.stage_changed", _("Change stage"), _("Stage changed")
+    )
 
 
 @hooks.register("after_create_snippet")

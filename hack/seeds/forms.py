@@ -60,12 +60,16 @@ class SeedForm(forms.Form):
     )
     contact_name = forms.CharField(label=_("Contact person"), max_length=100)
     contact_email = forms.EmailField(label=_("Contact email"))
-    contact_phone = forms.CharField(label=_("Contact phone"), max_length=30, required=False)
+    contact_phone = forms.CharField(
+        label=_("Contact phone"), max_length=30, required=False
+    )
     image = forms.FileField(
         label=_("Image"),
         required=False,
         help_text=_("JPEG, PNG or WebP, up to 10 MB."),
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp"}
+        ),
     )
     image_alt = forms.CharField(
         label=_("Image description"),

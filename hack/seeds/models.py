@@ -56,7 +56,9 @@ class SeedPage(Page):
         related_name="seeds",
     )
     summary = models.TextField(
-        _("summary"), max_length=400, help_text=_("Two or three sentences, shown in lists.")
+        _("summary"),
+        max_length=400,
+        help_text=_("Two or three sentences, shown in lists."),
     )
     description = models.TextField(_("description"), max_length=6000)
     tags = ClusterTaggableManager(
@@ -166,7 +168,9 @@ class SeedPage(Page):
                 "using it (%(count)d)."
             ) % {"names": len(self.municipality_names), "count": self.deployments}
         if self.image_id and not self.image_alt:
-            errors["image_alt"] = _("Describe the image for people using a screen reader.")
+            errors["image_alt"] = _(
+                "Describe the image for people using a screen reader."
+            )
         if errors:
             raise ValidationError(errors)
 

@@ -55,7 +55,10 @@ def ensure_seed_index(*, parent: Page) -> SeedIndexPage:
 
 def _store_image(upload, *, title: str, by: User):
     image = get_image_model()(
-        title=title, file=upload, collection=Collection.get_first_root_node(), uploaded_by_user=by
+        title=title,
+        file=upload,
+        collection=Collection.get_first_root_node(),
+        uploaded_by_user=by,
     )
     image.save()
     return image
@@ -63,7 +66,10 @@ def _store_image(upload, *, title: str, by: User):
 
 def _store_document(upload, *, title: str, by: User):
     document = get_document_model()(
-        title=title, file=upload, collection=Collection.get_first_root_node(), uploaded_by_user=by
+        title=title,
+        file=upload,
+        collection=Collection.get_first_root_node(),
+        uploaded_by_user=by,
     )
     document.save()
     return document
@@ -82,7 +88,9 @@ def save_seed_draft(
     """Save what a member wrote as a new revision. A published seed stays online as
     it is until the new revision is approved."""
     if not is_member_of(by, organization):
-        raise PermissionDenied(_("Only members of the organisation can write its seeds."))
+        raise PermissionDenied(
+            _("Only members of the organisation can write its seeds.")
+        )
     if seed is not None:
         if seed.organization_id != organization.pk:
             raise PermissionDenied(_("This seed belongs to another organisation."))
@@ -121,7 +129,9 @@ def save_seed_draft(
 @transaction.atomic
 def submit_seed_for_review(*, seed: SeedPage, by: User):
     if not is_member_of(by, seed.organization):
-        raise PermissionDenied(_("Only members of the organisation can submit its seeds."))
+        raise PermissionDenied(
+            _("Only members of the organisation can submit its seeds.")
+        )
     if seed.workflow_in_progress:
         raise ValidationError(_("This seed is already in review."))
     if seed.live and not seed.has_unpublished_changes:
@@ -132,7 +142,9 @@ def submit_seed_for_review(*, seed: SeedPage, by: User):
 @transaction.atomic
 def withdraw_seed_from_review(*, seed: SeedPage, by: User) -> None:
     if not is_member_of(by, seed.organization):
-        raise PermissionDenied(_("Only members of the organisation can withdraw its seeds."))
+        raise PermissionDenied(
+            _("Only members of the organisation can withdraw its seeds.")
+        )
     state = seed.current_workflow_state
     if state is None:
         raise ValidationError(_("This seed is not in review."))
@@ -141,7 +153,7 @@ def withdraw_seed_from_review(*, seed: SeedPage, by: User) -> None:
 
 @transaction.atomic
 def publish_seed(*, seed: SeedPage, by: User) -> SeedPage:
-    """A coordinator approves the review in progress, or publishes the latest revision."""
+    """A coordinator publishes the latest revision, approving any review."""
     if not is_coordinator(by):
         raise PermissionDenied(_("Only coordinators publish seeds."))
     state = seed.current_workflow_state

@@ -20,7 +20,9 @@ from .selectors import (
     seed_state_label,
 )
 
-FORM_FIELDS = [name for name in SeedForm.base_fields if name not in ("image", "brochure")]
+FORM_FIELDS = [
+    name for name in SeedForm.base_fields if name not in ("image", "brochure")
+]
 
 
 def _member_organization(request) -> Organization:
@@ -64,7 +66,9 @@ def _save_from_form(request, form, organization, seed=None):
     if "submit" in request.POST:
         messages.success(request, _("Your seed was sent to a coordinator for review."))
     else:
-        messages.success(request, _("Your draft is saved. Only your organisation can see it."))
+        messages.success(
+            request, _("Your draft is saved. Only your organisation can see it.")
+        )
     return seed
 
 
@@ -104,10 +108,13 @@ def seed_edit(request, pk):
     seed = _seed_for_member(request, pk)
     if seed.workflow_in_progress:
         messages.info(
-            request, _("This seed is in review. Withdraw it from review to make changes.")
+            request,
+            _("This seed is in review. Withdraw it from review to make changes."),
         )
         return redirect("seeds:seed-preview", pk=seed.pk)
-    form = SeedForm(request.POST or None, request.FILES or None, initial=_initial_from(seed))
+    form = SeedForm(
+        request.POST or None, request.FILES or None, initial=_initial_from(seed)
+    )
     if request.method == "POST" and form.is_valid():
         saved = _save_from_form(request, form, seed.organization, seed=seed)
         if saved is not None:
@@ -154,7 +161,9 @@ def seed_withdraw(request, pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("The seed was withdrawn from review; you can edit it."))
+        messages.success(
+            request, _("The seed was withdrawn from review; you can edit it.")
+        )
     return redirect("seeds:seed-preview", pk=seed.pk)
 
 

@@ -1,4 +1,4 @@
-"""Production: configured only from the environment, refuses to start without SECRET_KEY."""
+"""Production: configured from the environment; refuses to start without SECRET_KEY."""
 
 from django.core.exceptions import ImproperlyConfigured
 

@@ -40,7 +40,9 @@ def test_coordinator_assigns_a_department_and_staff_can_then_write_needs(
     assert client.get(add_url).status_code == 200
 
 
-def test_clearing_the_department_ends_the_staff_role(client, coordinator, dept_x, staff_x):
+def test_clearing_the_department_ends_the_staff_role(
+    client, coordinator, dept_x, staff_x
+):
     client.force_login(coordinator)
     response = client.post(
         reverse("wagtailusers_users:edit", args=[staff_x.pk]),
@@ -57,9 +59,7 @@ def test_coordinator_cannot_open_a_superusers_account(client, coordinator):
     client.force_login(coordinator)
     response = client.get(reverse("wagtailusers_users:edit", args=[admin.pk]))
     assert response.status_code == 404
-    response = client.post(
-        reverse("wagtailusers_users:delete", args=[admin.pk]), {}
-    )
+    response = client.post(reverse("wagtailusers_users:delete", args=[admin.pk]), {})
     assert response.status_code == 404
     assert User.objects.filter(pk=admin.pk).exists()
 

@@ -82,7 +82,9 @@ def make_need(
     department: Department, by: User, *, publish_by: User | None = None, **overrides
 ) -> NeedPage:
     """A need drafted by `by`; published when `publish_by` (a coordinator) is given."""
-    need = need_services.create_need_draft(department=department, by=by, **need_data(**overrides))
+    need = need_services.create_need_draft(
+        department=department, by=by, **need_data(**overrides)
+    )
     if publish_by is not None:
         need = need_services.publish_need(need=need, by=publish_by)
     return need
@@ -92,7 +94,10 @@ def seed_data(**overrides) -> dict:
     data = {
         "title": f"独居シニアの見守りIoT {next(_counter)}",
         "summary": "電力センサーで一人暮らしの高齢者の異変を見つけます。",
-        "description": "工事不要のセンサーで生活リズムを見守り、異変を家族と地域に知らせます。",
+        "description": (
+            "工事不要のセンサーで生活リズムを見守り、"
+            "異変を家族と地域に知らせます。"
+        ),
         "tags": ["IoT", "見守り"],
         "maturity": Maturity.VALIDATED,
         "deployments": 0,
