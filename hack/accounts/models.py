@@ -93,7 +93,10 @@ class Organization(TimeStampedModel):
     is_startup = models.BooleanField(
         _("startup"),
         default=False,
-        help_text=_("Startups with little funding can get support in pilot projects."),
+        help_text=_(
+            "Tick for a young company or a university spin-off: startups with little "
+            "funding can get support in pilot projects. Always on for the type Startup."
+        ),
     )
     website = models.URLField(_("website"), blank=True, max_length=300)
     description = models.TextField(_("description"), blank=True, max_length=3000)
@@ -115,6 +118,12 @@ class Organization(TimeStampedModel):
 
     def get_absolute_url(self):
         return reverse("seeds:organization-detail", kwargs={"pk": self.pk})
+
+    def clean(self):
+        super().clean()
+        # The type Startup implies the flag; other types may be startups too.
+        if self.org_type == OrganizationType.STARTUP:
+            self.is_startup = True
 
 
 class MembershipRole(models.TextChoices):

@@ -50,6 +50,9 @@ class SeedForm(forms.Form):
         min_value=0,
         max_value=2000,
         initial=0,
+        help_text=_(
+            "More than 0 only with the maturity “Deployed in other municipalities”."
+        ),
     )
     municipalities = forms.CharField(
         label=_("Names of those municipalities"),

@@ -99,7 +99,10 @@ def seed_create(request):
             return redirect("seeds:seed-preview", pk=seed.pk)
     status = 400 if request.method == "POST" else 200
     return render(
-        request, "seeds/seed_form.html", {"form": form, "seed": None}, status=status
+        request,
+        "seeds/seed_form.html",
+        {"form": form, "seed": None, "files_dropped": bool(request.FILES)},
+        status=status,
     )
 
 
@@ -121,7 +124,10 @@ def seed_edit(request, pk):
             return redirect("seeds:seed-preview", pk=saved.pk)
     status = 400 if request.method == "POST" else 200
     return render(
-        request, "seeds/seed_form.html", {"form": form, "seed": seed}, status=status
+        request,
+        "seeds/seed_form.html",
+        {"form": form, "seed": seed, "files_dropped": bool(request.FILES)},
+        status=status,
     )
 
 

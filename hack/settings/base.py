@@ -183,6 +183,8 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[YOKOHAMA Hack!] "
 ACCOUNT_ADAPTER = "hack.accounts.adapters.AccountAdapter"
+# People know their login, the email address; the generated username stays internal.
+ACCOUNT_USER_DISPLAY = "hack.accounts.adapters.user_display"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env.str("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="http")
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
