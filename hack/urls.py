@@ -3,16 +3,31 @@ from django.conf.urls.i18n import i18n_patterns
 from django.conf.urls.static import static
 from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 from django.urls import include, path
+from django.utils import translation
+from django.views.i18n import set_language
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from hack.accounts.admin_guards import reports_urlpatterns
 from hack.needs.feeds import LatestNeedsFeed
 from hack.seeds.feeds import LatestSeedsFeed
 
+
+def set_language_from_next(request):
+    """Resolve `next` in its own language: /i18n/ runs in the default language, where
+    Wagtail's catch-all would read "en/needs/" as a page path."""
+    next_url = request.POST.get("next", request.GET.get("next", ""))
+    language = translation.get_language_from_path(next_url) or settings.LANGUAGE_CODE
+    with translation.override(language):
+        return set_language(request)
+
+
 urlpatterns = [
+    path("admin/reports/", include(reports_urlpatterns)),
     path("admin/", include(wagtailadmin_urls)),
+    path("i18n/setlang/", set_language_from_next, name="set_language"),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("sitemap.xml", sitemap),

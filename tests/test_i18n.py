@@ -49,3 +49,14 @@ def test_public_pages_are_japanese_by_default_and_english_under_en(client, site)
     english = client.get("/en/needs/").content.decode()
     assert 'lang="ja"' in japanese and "ニーズ" in japanese
     assert 'lang="en"' in english and "Filter" in english
+
+
+def test_language_switch_keeps_the_page_both_ways(client, site):
+    to_english = client.post(
+        "/i18n/setlang/", {"language": "en", "next": "/needs/?field=welfare"}
+    )
+    assert to_english["Location"] == "/en/needs/?field=welfare"
+    to_japanese = client.post(
+        "/i18n/setlang/", {"language": "ja", "next": "/en/needs/?field=welfare"}
+    )
+    assert to_japanese["Location"] == "/needs/?field=welfare"

@@ -5,6 +5,15 @@ from .models import MembershipRole, Organization
 
 
 class OrganizationForm(forms.ModelForm):
+    # Longer than the 13 digits stored: people type hyphens and spaces.
+    corporate_number = forms.CharField(
+        label=Organization._meta.get_field("corporate_number").verbose_name,
+        help_text=Organization._meta.get_field("corporate_number").help_text,
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
     class Meta:
         model = Organization
         fields = [
@@ -16,13 +25,6 @@ class OrganizationForm(forms.ModelForm):
             "description",
         ]
         widgets = {
-            "corporate_number": forms.TextInput(
-                attrs={
-                    "inputmode": "numeric",
-                    "autocomplete": "off",
-                    "pattern": "[0-9]*",
-                }
-            ),
             "description": forms.Textarea(attrs={"rows": 6}),
         }
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hack.core.models import TimeStampedModel
+from hack.core.models import BoundedTextField, TimeStampedModel
 from hack.core.validators import validate_corporate_number
 
 INVITATION_LIFETIME = timedelta(days=14)
@@ -99,7 +99,7 @@ class Organization(TimeStampedModel):
         ),
     )
     website = models.URLField(_("website"), blank=True, max_length=300)
-    description = models.TextField(_("description"), blank=True, max_length=3000)
+    description = BoundedTextField(_("description"), blank=True, max_length=3000)
 
     class Meta:
         verbose_name = _("organisation")
@@ -110,6 +110,10 @@ class Organization(TimeStampedModel):
                 fields=["corporate_number"],
                 condition=~models.Q(corporate_number=""),
                 name="unique_corporate_number",
+                violation_error_message=_(
+                    "An organisation with this corporate number is already registered. "
+                    "Ask its owner to invite you."
+                ),
             )
         ]
 

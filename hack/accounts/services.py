@@ -41,6 +41,10 @@ COORDINATOR_PAGE_PERMISSIONS = (
     "unlock_page",
 )
 
+# Images and documents: the city's own, and organisations' seed uploads, kept apart.
+CITY_COLLECTION_NAME = "市の資料"
+SEED_UPLOADS_COLLECTION_NAME = "シーズの添付ファイル"
+
 ORGANIZATION_FIELDS = (
     "name",
     "org_type",
@@ -61,12 +65,19 @@ def _permissions(*codenames: str) -> list[Permission]:
     return found
 
 
-def _grant_collection_permissions(group: Group, codenames: tuple[str, ...]) -> None:
-    root = Collection.get_first_root_node()
+def _grant_collection_permissions(
+    group: Group, *, collection: Collection, codenames: tuple[str, ...]
+) -> None:
     for permission in _permissions(*codenames):
         GroupCollectionPermission.objects.get_or_create(
-            group=group, collection=root, permission=permission
+            group=group, collection=collection, permission=permission
         )
+
+
+def ensure_collection(name: str) -> Collection:
+    root = Collection.get_first_root_node()
+    collection = root.get_children().filter(name=name).first()
+    return collection or root.add_child(name=name)
 
 
 @transaction.atomic
@@ -89,7 +100,8 @@ def ensure_role_groups() -> tuple[Group, Group]:
     )
     _grant_collection_permissions(
         coordinators,
-        (
+        collection=Collection.get_first_root_node(),
+        codenames=(
             "wagtailimages.add_image",
             "wagtailimages.change_image",
             "wagtailimages.choose_image",
@@ -100,9 +112,15 @@ def ensure_role_groups() -> tuple[Group, Group]:
     )
     staff, _created = Group.objects.get_or_create(name=DEPARTMENT_STAFF_GROUP)
     staff.permissions.add(*_permissions("wagtailadmin.access_admin"))
+    # Staff work in the city's collection only: a permission on the root collection
+    # would reach organisations' uploads for seeds still in draft.
+    GroupCollectionPermission.objects.filter(
+        group=staff, collection=Collection.get_first_root_node()
+    ).delete()
     _grant_collection_permissions(
         staff,
-        (
+        collection=ensure_collection(CITY_COLLECTION_NAME),
+        codenames=(
             "wagtailimages.add_image",
             "wagtailimages.choose_image",
             "wagtaildocs.add_document",

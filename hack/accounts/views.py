@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 from . import services
 from .forms import InvitationForm, OrganizationForm
 from .models import Invitation, Membership
-from .roles import get_organization_of, is_owner_of
+from .roles import get_organization_of, is_city_staff, is_owner_of
 
 
 def add_service_errors(form, error: ValidationError) -> None:
@@ -53,6 +53,8 @@ def dashboard(request):
 
 @login_required
 def organization_create(request):
+    if is_city_staff(request.user):
+        raise PermissionDenied(_("City staff cannot register an organisation."))
     if get_organization_of(request.user) is not None:
         return redirect("accounts:organization-edit")
     form = OrganizationForm(request.POST or None)

@@ -1,11 +1,13 @@
 """Coordinators manage departments and organisations in the Wagtail admin."""
 
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.admin.panels import FieldPanel
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from .models import Department, Organization
+from .roles import is_coordinator
 
 
 class DepartmentViewSet(SnippetViewSet):
@@ -42,3 +44,9 @@ class PlatformViewSetGroup(SnippetViewSetGroup):
 
 
 register_snippet(PlatformViewSetGroup)
+
+
+@hooks.register("construct_main_menu")
+def reports_for_coordinators_only(request, menu_items):
+    if not is_coordinator(request.user):
+        menu_items[:] = [item for item in menu_items if item.name != "reports"]

@@ -7,6 +7,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from hack.core.blocks import ContentStreamBlock
+from hack.core.models import BoundedTextField
 
 from .choices import SPECIFICITY_SHORT_LABELS, Field, Specificity, Stage
 
@@ -70,15 +71,15 @@ class DepartmentNeedsPage(Page):
 
 
 class NeedPage(Page):
-    summary = models.TextField(
+    summary = BoundedTextField(
         _("summary"),
         max_length=400,
         help_text=_("Two or three sentences, shown in lists."),
     )
-    current_situation = models.TextField(_("current situation"), max_length=4000)
-    pain_points = models.TextField(_("what hurts"), max_length=4000)
-    desired_outcome = models.TextField(_("desired outcome"), max_length=4000)
-    constraints = models.TextField(_("constraints"), max_length=4000, blank=True)
+    current_situation = BoundedTextField(_("current situation"), max_length=4000)
+    pain_points = BoundedTextField(_("what hurts"), max_length=4000)
+    desired_outcome = BoundedTextField(_("desired outcome"), max_length=4000)
+    constraints = BoundedTextField(_("constraints"), max_length=4000, blank=True)
     field = models.CharField(_("field"), max_length=20, choices=Field.choices)
     specificity = models.CharField(
         _("specificity"), max_length=10, choices=Specificity.choices
@@ -125,8 +126,8 @@ class NeedPage(Page):
         FieldPanel("body"),
         HelpPanel(
             content=_(
-                "Save a draft, then “Submit to Coordinator approval”. A coordinator "
-                "reviews and publishes the need."
+                "Save a draft, then submit it for coordinator approval "
+                "(コーディネーター承認). A coordinator reviews and publishes the need."
             )
         ),
     ]

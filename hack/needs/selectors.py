@@ -14,7 +14,9 @@ from .models import DepartmentNeedsPage, NeedIndexPage, NeedPage
 class NeedFilters:
     def __init__(self, form: NeedFilterForm):
         self.form = form
-        self.values = form.cleaned_data if form.is_valid() else {}
+        # An invalid value drops only its own filter, not the others.
+        form.is_valid()
+        self.values = form.cleaned_data
 
     def querystring(self) -> str:
         return urlencode({k: v for k, v in self.values.items() if v})

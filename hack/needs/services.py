@@ -17,6 +17,7 @@ from hack.accounts.services import (
     ensure_role_groups,
     grant_page_permissions,
 )
+from hack.core.workflows import submit_to_workflow
 
 from .choices import Stage, allowed_next_stages
 from .models import DepartmentNeedsPage, NeedIndexPage, NeedPage, NeedStageChange
@@ -92,10 +93,9 @@ def create_need_draft(*, department: Department, by: User, **fields) -> NeedPage
 def submit_need_for_review(*, need: NeedPage, by: User):
     if not can_edit_need(by, need):
         raise PermissionDenied(_("You cannot submit this need."))
-    workflow = need.get_workflow()
     if need.workflow_in_progress:
         raise ValidationError(_("This need is already in review."))
-    return workflow.start(need, by)
+    return submit_to_workflow(need, by)
 
 
 @transaction.atomic
@@ -137,4 +137,19 @@ def change_need_stage(*, need: NeedPage, to: str, by: User) -> NeedPage:
     need.stage_changed_at = timezone.now()
     need.save(update_fields=["stage", "stage_changed_at"], clean=False)
     log(instance=need, action="needs.stage_changed", user=by, data={"stage": to})
+    return need
+
+
+@transaction.atomic
+def sync_need_department(*, need: NeedPage) -> NeedPage:
+    """After a need is moved or copied into another department's folder, it belongs
+    to that department (Wagtail's page permissions already follow the folder)."""
+    need = NeedPage.objects.get(pk=need.pk)
+    folder = need.get_parent().specific
+    if (
+        isinstance(folder, DepartmentNeedsPage)
+        and need.department_id != folder.department_id
+    ):
+        need.department_id = folder.department_id
+        need.save(update_fields=["department"], clean=False)
     return need

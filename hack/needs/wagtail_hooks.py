@@ -8,7 +8,7 @@ from hack.accounts.models import Department
 from . import admin_views
 from .models import NeedPage
 from .selectors import can_edit_need
-from .services import set_up_department_needs
+from .services import set_up_department_needs, sync_need_department
 
 
 @hooks.register("register_admin_urls")
@@ -60,3 +60,15 @@ def give_new_department_its_folder(request, instance):
     # Coordinators create departments as snippets; each needs its folder and group.
     if isinstance(instance, Department):
         set_up_department_needs(department=instance)
+
+
+@hooks.register("after_move_page")
+def need_follows_its_new_folder(request, page):
+    if isinstance(page.specific_deferred, NeedPage):
+        sync_need_department(need=page)
+
+
+@hooks.register("after_copy_page")
+def copied_need_follows_its_folder(request, page, new_page):
+    if isinstance(new_page.specific_deferred, NeedPage):
+        sync_need_department(need=new_page)

@@ -6,8 +6,7 @@ from hack.accounts.models import OrganizationType
 from hack.core.uploads import DOCUMENT_UPLOAD, IMAGE_UPLOAD, validate_upload
 
 from .choices import Maturity
-
-MAX_TAGS = 10
+from .models import MAX_TAGS
 
 
 class SeedFilterForm(forms.Form):
@@ -51,7 +50,8 @@ class SeedForm(forms.Form):
         max_value=2000,
         initial=0,
         help_text=_(
-            "More than 0 only with the maturity “Deployed in other municipalities”."
+            "Enter 1 or more only if the maturity is “Deployed in other "
+            "municipalities”; otherwise leave 0."
         ),
     )
     municipalities = forms.CharField(
@@ -103,6 +103,14 @@ class SeedForm(forms.Form):
         if upload:
             validate_upload(upload, IMAGE_UPLOAD)
         return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("image") and not cleaned.get("image_alt"):
+            self.add_error(
+                "image_alt", _("Describe the image for people using a screen reader.")
+            )
+        return cleaned
 
     def clean_brochure(self):
         upload = self.cleaned_data.get("brochure")

@@ -9,9 +9,12 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.models import Page
 from wagtail.search import index
 
+from hack.core.models import BoundedTextField
+
 from .choices import Maturity
 
 SEEDS_PER_PAGE = 12
+MAX_TAGS = 10
 
 
 class SeedIndexPage(Page):
@@ -55,12 +58,12 @@ class SeedPage(Page):
         on_delete=models.PROTECT,
         related_name="seeds",
     )
-    summary = models.TextField(
+    summary = BoundedTextField(
         _("summary"),
         max_length=400,
         help_text=_("Two or three sentences, shown in lists."),
     )
-    description = models.TextField(_("description"), max_length=6000)
+    description = BoundedTextField(_("description"), max_length=6000)
     tags = ClusterTaggableManager(
         verbose_name=_("technology tags"), through=SeedTag, blank=True
     )
@@ -70,7 +73,7 @@ class SeedPage(Page):
         default=0,
         help_text=_("How many other municipalities use it today."),
     )
-    municipalities = models.TextField(
+    municipalities = BoundedTextField(
         _("names of those municipalities"),
         blank=True,
         max_length=2000,
@@ -167,6 +170,8 @@ class SeedPage(Page):
                 "More municipality names (%(names)d) than the number of municipalities "
                 "using it (%(count)d)."
             ) % {"names": len(self.municipality_names), "count": self.deployments}
+        if len(self.tags.all()) > MAX_TAGS:
+            errors["tags"] = _("Up to %(max)d tags.") % {"max": MAX_TAGS}
         if self.image_id and not self.image_alt:
             errors["image_alt"] = _(
                 "Describe the image for people using a screen reader."

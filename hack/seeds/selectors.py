@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hack.accounts.models import Organization, User
 from hack.accounts.roles import is_member_of
+from hack.core.workflows import needs_changes
 
 from .forms import SeedFilterForm
 from .models import SeedIndexPage, SeedPage
@@ -15,7 +16,9 @@ from .models import SeedIndexPage, SeedPage
 class SeedFilters:
     def __init__(self, form: SeedFilterForm):
         self.form = form
-        self.values = form.cleaned_data if form.is_valid() else {}
+        # An invalid value drops only its own filter, not the others.
+        form.is_valid()
+        self.values = form.cleaned_data
 
     def querystring(self) -> str:
         return urlencode({k: v for k, v in self.values.items() if v})
@@ -75,6 +78,8 @@ def can_edit_seed(user: User, seed: SeedPage) -> bool:
 def seed_state_label(seed: SeedPage) -> str:
     """What a member needs to know about their seed, in one phrase."""
     in_review = seed.workflow_in_progress
+    if needs_changes(seed):
+        return _("Changes requested by the coordinator")
     if seed.live:
         if in_review:
             return _("Published; changes in review")

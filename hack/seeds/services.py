@@ -8,16 +8,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
-from wagtail.models import Collection, Page, WorkflowPage
+from wagtail.models import Page, WorkflowPage
 
 from hack.accounts.models import Organization, User
 from hack.accounts.roles import is_coordinator, is_member_of
 from hack.accounts.services import (
     COORDINATOR_PAGE_PERMISSIONS,
+    SEED_UPLOADS_COLLECTION_NAME,
+    ensure_collection,
     ensure_coordinator_workflow,
     ensure_role_groups,
     grant_page_permissions,
 )
+from hack.core.workflows import submit_to_workflow
 
 from .models import SeedIndexPage, SeedPage
 from .selectors import get_seed_index
@@ -53,26 +56,17 @@ def ensure_seed_index(*, parent: Page) -> SeedIndexPage:
     return index
 
 
-def _store_image(upload, *, title: str, by: User):
-    image = get_image_model()(
+def _store_upload(model, upload, *, title: str, by: User):
+    # Organisations' uploads live apart from the city's: department staff cannot
+    # browse them in the admin choosers before the seed is published.
+    stored = model(
         title=title,
         file=upload,
-        collection=Collection.get_first_root_node(),
+        collection=ensure_collection(SEED_UPLOADS_COLLECTION_NAME),
         uploaded_by_user=by,
     )
-    image.save()
-    return image
-
-
-def _store_document(upload, *, title: str, by: User):
-    document = get_document_model()(
-        title=title,
-        file=upload,
-        collection=Collection.get_first_root_node(),
-        uploaded_by_user=by,
-    )
-    document.save()
-    return document
+    stored.save()
+    return stored
 
 
 @transaction.atomic
@@ -110,14 +104,23 @@ def save_seed_draft(
     for name in SEED_FIELDS:
         if name in data:
             setattr(seed, name, data[name] if data[name] is not None else "")
-    if image_file is not None:
-        seed.image = _store_image(image_file, title=seed.title, by=by)
-    if brochure_file is not None:
-        seed.brochure = _store_document(brochure_file, title=seed.title, by=by)
     if "tags" in data:
         seed.tags.set(data["tags"], clear=True)
+    if image_file is not None and not seed.image_alt:
+        raise ValidationError(
+            {"image_alt": _("Describe the image for people using a screen reader.")}
+        )
+    # Validate before storing uploads, so a refused draft leaves no orphan files.
+    seed.full_clean(exclude=["path", "depth", "url_path"])
+    if image_file is not None:
+        seed.image = _store_upload(
+            get_image_model(), image_file, title=seed.title, by=by
+        )
+    if brochure_file is not None:
+        seed.brochure = _store_upload(
+            get_document_model(), brochure_file, title=seed.title, by=by
+        )
     if seed.pk is None:
-        seed.full_clean(exclude=["path", "depth", "url_path"])
         index = get_seed_index()
         if index is None:
             raise ValidationError(_("The site is not set up yet: run setup_site."))
@@ -136,7 +139,7 @@ def submit_seed_for_review(*, seed: SeedPage, by: User):
         raise ValidationError(_("This seed is already in review."))
     if seed.live and not seed.has_unpublished_changes:
         raise ValidationError(_("There are no changes to submit."))
-    return seed.get_workflow().start(seed, by)
+    return submit_to_workflow(seed, by)
 
 
 @transaction.atomic

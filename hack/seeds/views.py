@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hack.accounts.models import Organization
-from hack.accounts.roles import get_organization_of
+from hack.accounts.roles import get_organization_of, is_city_staff
 from hack.accounts.views import add_service_errors
 
 from . import services
@@ -25,11 +25,13 @@ FORM_FIELDS = [
 ]
 
 
-def _member_organization(request) -> Organization:
-    organization = get_organization_of(request.user)
-    if organization is None:
-        raise PermissionDenied(_("Register your organisation first."))
-    return organization
+def _no_organization(request):
+    if is_city_staff(request.user):
+        raise PermissionDenied(
+            _("Seeds are written by organisations, not by city staff.")
+        )
+    messages.info(request, _("Register your organisation first."))
+    return redirect("accounts:organization-create")
 
 
 def _seed_for_member(request, pk) -> SeedPage:
@@ -76,7 +78,7 @@ def _save_from_form(request, form, organization, seed=None):
 def my_seeds(request):
     organization = get_organization_of(request.user)
     if organization is None:
-        return redirect("accounts:organization-create")
+        return _no_organization(request)
     seeds = [
         {"seed": seed, "state": seed_state_label(seed)}
         for seed in list_seeds_for_member(organization)
@@ -90,8 +92,7 @@ def my_seeds(request):
 def seed_create(request):
     organization = get_organization_of(request.user)
     if organization is None:
-        messages.info(request, _("Register your organisation first."))
-        return redirect("accounts:organization-create")
+        return _no_organization(request)
     form = SeedForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         seed = _save_from_form(request, form, organization)

@@ -54,7 +54,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    "django.forms",
 ]
+
+# Our field template (frontend/templates/django/forms/field.html) drops the label
+# colon and shows a visible "Required" marker; Wagtail's admin does not use it.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

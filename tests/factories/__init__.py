@@ -95,8 +95,7 @@ def seed_data(**overrides) -> dict:
         "title": f"独居シニアの見守りIoT {next(_counter)}",
         "summary": "電力センサーで一人暮らしの高齢者の異変を見つけます。",
         "description": (
-            "工事不要のセンサーで生活リズムを見守り、"
-            "異変を家族と地域に知らせます。"
+            "工事不要のセンサーで生活リズムを見守り、異変を家族と地域に知らせます。"
         ),
         "tags": ["IoT", "見守り"],
         "maturity": Maturity.VALIDATED,
