@@ -254,6 +254,8 @@ def _split_clause(sentence: str) -> tuple[str, str]:
 def need_fields(row: dict) -> dict:
     return {
         "title": row["title"],
+        # Short ASCII slugs keep the demo's URLs readable (n001, n002 ...).
+        "slug": row["id"].lower(),
         **split_need_text(row["text"]),
         "field": FIELD_BY_JAPANESE_LABEL[row["field"]],
         "specificity": row["specificity"],

@@ -1,5 +1,6 @@
 import pytest
 
+from cms.models import HomePage
 from cms.services import set_up_site
 from tests import factories
 
@@ -9,10 +10,19 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Build the page tree, groups and workflow once per test database; each test
+    then rolls back its own changes."""
+    with django_db_blocker.unblock():
+        set_up_site(hostname="testserver")
+
+
 @pytest.fixture
 def site(db):
-    """The page tree, groups and workflow every installation has."""
-    return set_up_site(hostname="testserver")
+    """The page tree, groups and workflow every installation has. Transactional
+    tests flush the database, so it is rebuilt when missing."""
+    return HomePage.objects.first() or set_up_site(hostname="testserver")
 
 
 @pytest.fixture

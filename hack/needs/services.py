@@ -25,6 +25,7 @@ from .selectors import can_edit_need, get_department_folder, get_need_index
 
 NEED_FIELDS = (
     "title",
+    "slug",
     "summary",
     "current_situation",
     "pain_points",
