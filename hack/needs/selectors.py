@@ -1,25 +1,13 @@
 """Reads of needs for views and for other apps."""
 
-from urllib.parse import urlencode
-
 from django.db.models import Q, QuerySet
 
 from hack.accounts.models import Department, User
 from hack.accounts.roles import is_coordinator
+from hack.core.filters import ListFilters
 
 from .forms import NeedFilterForm
 from .models import DepartmentNeedsPage, NeedIndexPage, NeedPage
-
-
-class NeedFilters:
-    def __init__(self, form: NeedFilterForm):
-        self.form = form
-        # An invalid value drops only its own filter, not the others.
-        form.is_valid()
-        self.values = form.cleaned_data
-
-    def querystring(self) -> str:
-        return urlencode({k: v for k, v in self.values.items() if v})
 
 
 def list_published_needs() -> QuerySet[NeedPage]:
@@ -32,8 +20,8 @@ def list_published_needs() -> QuerySet[NeedPage]:
     )
 
 
-def filter_published_needs(params) -> tuple[QuerySet[NeedPage], NeedFilters]:
-    filters = NeedFilters(NeedFilterForm(params))
+def filter_published_needs(params) -> tuple[QuerySet[NeedPage], ListFilters]:
+    filters = ListFilters(NeedFilterForm(params))
     needs = list_published_needs()
     for name in ("field", "stage", "specificity"):
         if value := filters.values.get(name):

@@ -1,27 +1,15 @@
 """Reads of seeds for views and for other apps."""
 
-from urllib.parse import urlencode
-
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from hack.accounts.models import Organization, User
 from hack.accounts.roles import is_member_of
+from hack.core.filters import ListFilters
 from hack.core.workflows import needs_changes
 
 from .forms import SeedFilterForm
 from .models import SeedIndexPage, SeedPage
-
-
-class SeedFilters:
-    def __init__(self, form: SeedFilterForm):
-        self.form = form
-        # An invalid value drops only its own filter, not the others.
-        form.is_valid()
-        self.values = form.cleaned_data
-
-    def querystring(self) -> str:
-        return urlencode({k: v for k, v in self.values.items() if v})
 
 
 def list_published_seeds() -> QuerySet[SeedPage]:
@@ -35,8 +23,8 @@ def list_published_seeds() -> QuerySet[SeedPage]:
     )
 
 
-def filter_published_seeds(params) -> tuple[QuerySet[SeedPage], SeedFilters]:
-    filters = SeedFilters(SeedFilterForm(params))
+def filter_published_seeds(params) -> tuple[QuerySet[SeedPage], ListFilters]:
+    filters = ListFilters(SeedFilterForm(params))
     seeds = list_published_seeds()
     if maturity := filters.values.get("maturity"):
         seeds = seeds.filter(maturity=maturity)
