@@ -1,6 +1,7 @@
 """Writes for seeds: drafts from the front-end form, review, publication."""
 
 import secrets
+from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -58,7 +59,9 @@ def ensure_seed_index(*, parent: Page) -> SeedIndexPage:
 
 def _store_upload(model, upload, *, title: str, by: User):
     # Organisations' uploads live apart from the city's: department staff cannot
-    # browse them in the admin choosers before the seed is published.
+    # browse them in the admin choosers before the seed is published. Files are
+    # served from /media/ without a permission check, so their names are random.
+    upload.name = secrets.token_urlsafe(16) + Path(upload.name).suffix.lower()
     stored = model(
         title=title,
         file=upload,

@@ -483,3 +483,14 @@ def test_list_values_for_single_fields_never_give_a_500(member_client):
     data["deployments"] = ["0", "abc"]
     response = member_client.post(NEW_SEED_URL, data)
     assert response.status_code in (302, 400)
+
+
+def test_uploaded_files_get_unguessable_names(member_client):
+    upload = SimpleUploadedFile("sensor-photo.png", png_bytes(), "image/png")
+    response = member_client.post(
+        NEW_SEED_URL, form_data(image=upload, image_alt="センサーの写真")
+    )
+    assert response.status_code == 302
+    stored = get_image_model().objects.get()
+    assert "sensor-photo" not in stored.file.name
+    assert stored.file.name.endswith(".png")
