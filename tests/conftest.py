@@ -1,4 +1,5 @@
 import pytest
+from django.db import connections
 
 from cms.models import HomePage
 from cms.services import set_up_site
@@ -16,6 +17,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
     then rolls back its own changes."""
     with django_db_blocker.unblock():
         set_up_site(hostname="testserver")
+        # Transactional tests with serialized_rollback restore this state, not the
+        # bare post-migration one Django serialised when it created the database.
+        for connection in connections.all(initialized_only=True):
+            connection._test_serialized_contents = (
+                connection.creation.serialize_db_to_string()
+            )
 
 
 @pytest.fixture
