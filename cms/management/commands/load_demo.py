@@ -3,8 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from cms.demo import DemoError, load_demo, resolve_demo_password
-
-BAR_WIDTH = 24
+from hack.core.progress import ProgressBar
 
 
 class Command(BaseCommand):
@@ -17,14 +16,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         self.verbosity = options["verbosity"]
-        self.interactive_bar = self.stdout.isatty()
         started = time.monotonic()
         password = resolve_demo_password()
         try:
             report = load_demo(
                 password=password.value,
                 reset_passwords=password.from_environment,
-                progress=self.show_progress,
+                progress=ProgressBar(self.stdout, enabled=self.verbosity > 0),
             )
         except DemoError as error:
             raise CommandError(str(error)) from error
@@ -42,18 +40,6 @@ class Command(BaseCommand):
         self.stdout.write(f"  seconds per stage: {seconds}")
         self.stdout.write(self.style.SUCCESS(f"Demo content ready in {elapsed:.1f} s."))
         self.write_logins(report, password)
-
-    def show_progress(self, stage: str, done: int, total: int) -> None:
-        if self.verbosity == 0 or (not self.interactive_bar and done < total):
-            return
-        filled = BAR_WIDTH * done // total
-        bar = "#" * filled + "-" * (BAR_WIDTH - filled)
-        line = f"{stage:<14} [{bar}] {done}/{total}"
-        if self.interactive_bar:
-            self.stdout.write("\r" + line, ending="\n" if done == total else "")
-            self.stdout.flush()
-        else:
-            self.stdout.write(line)
 
     def write_logins(self, report, password) -> None:
         if password.from_environment:
