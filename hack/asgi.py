@@ -12,7 +12,12 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from hack.matching.encoders import get_encoder  # noqa: E402
 from hack.routing import websocket_urlpatterns  # noqa: E402
+
+# Load the matching model now: a bad MATCHING_MODEL stops the server at startup
+# with a message naming the setting, instead of a 500 at the first request.
+get_encoder()
 
 application = ProtocolTypeRouter(
     {

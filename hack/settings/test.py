@@ -11,3 +11,6 @@ ALLOWED_HOSTS = ["*"]
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
 WAGTAILADMIN_BASE_URL = "http://testserver"
 # Django's static storage without manifest so tests need no collectstatic.
+# Most tests publish pages without caring about matching; the matching tests
+# switch embedding on with override_settings(MATCHING_EMBED_ON_PUBLISH="sync").
+MATCHING_EMBED_ON_PUBLISH = "off"

@@ -1,0 +1,50 @@
+from django.core.management.base import BaseCommand
+
+from hack.core.progress import ProgressBar
+from hack.matching.encoders import get_encoder
+from hack.matching.engine import get_corpora
+from hack.matching.indexing import embed_pages, pages_to_embed, retire_unpublished
+from hack.matching.suggestions import refresh_suggestions_for_need
+
+
+class Command(BaseCommand):
+    help = (
+        "Embed every published need and seed that has no embedding under the "
+        "configured model (MATCHING_ENCODER / MATCHING_MODEL), then refresh the "
+        "suggestions. Batches commit as they go: run it again to resume. After "
+        "changing the model, this re-embeds everything."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--all",
+            action="store_true",
+            help="re-check every published item, not only those missing",
+        )
+        parser.add_argument("--batch-size", type=int, default=32)
+        parser.add_argument(
+            "--no-suggestions",
+            action="store_true",
+            help="only embed; do not refresh the suggestions",
+        )
+
+    def handle(self, *args, **options):
+        encoder = get_encoder()
+        progress = ProgressBar(self.stdout, enabled=options["verbosity"] > 0)
+        retired = retire_unpublished(encoder=encoder)
+        pages = pages_to_embed(encoder=encoder, everything=options["all"])
+        self.stdout.write(
+            f"Model {encoder.name}: {len(pages)} to embed, "
+            f"{retired} no longer published."
+        )
+        embed_pages(
+            pages, encoder=encoder, batch_size=options["batch_size"], progress=progress
+        )
+        if options["no_suggestions"]:
+            return
+        corpora = get_corpora()
+        need_ids = sorted(corpora.needs.index.keys())
+        for done, need_id in enumerate(need_ids, start=1):
+            refresh_suggestions_for_need(need_id=need_id, corpora=corpora)
+            progress("suggestions", done, len(need_ids))
+        self.stdout.write(self.style.SUCCESS("Matching is up to date."))
