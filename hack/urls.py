@@ -37,6 +37,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("", include("hack.accounts.urls")),
     path("", include("hack.seeds.urls")),
+    path("matching/", include("hack.matching.urls")),
     path("feeds/needs/", LatestNeedsFeed(), name="needs-feed"),
     path("feeds/seeds/", LatestSeedsFeed(), name="seeds-feed"),
     path("", include(wagtail_urls)),

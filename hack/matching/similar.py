@@ -1,0 +1,3 @@
+"""Similar published needs or seeds, shown while someone writes one."""
+
+urlpatterns = []

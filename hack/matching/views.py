@@ -1,0 +1,3 @@
+"""Coordinator curation queue and the per-role views of suggestions."""
+
+urlpatterns = []
