@@ -74,7 +74,9 @@ class SentenceTransformerEncoder:
         from sentence_transformers import SentenceTransformer
 
         self._model = SentenceTransformer(model, device="cpu")
-        self.name = f"sentence-transformers/{Path(model).name or model}"
+        # The name is stored with every embedding: the full name or path, so
+        # two local models called "model" are never mixed up.
+        self.name = f"sentence-transformers/{model}"[:200]
         self.dim = self._model.get_sentence_embedding_dimension()
         default_query, default_passage = e5_prefixes(model)
         self.query_prefix = default_query if query_prefix is None else query_prefix

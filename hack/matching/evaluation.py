@@ -17,14 +17,25 @@ import numpy as np
 from . import match_types
 from .encoders import Encoder
 from .lexical import tokenize
-from .ranking import LEXICAL_ONLY, PRODUCTION, SEMANTIC_ONLY, Corpus, Item, Weights
+from .ranking import (
+    LEXICAL_ONLY,
+    SEMANTIC_ONLY,
+    Corpus,
+    Item,
+    Weights,
+    production_weights,
+)
 from .text import detect_language, prepare_text
 
-RANKERS: dict[str, Weights] = {
-    "production": PRODUCTION,
-    "lexical_only": LEXICAL_ONLY,
-    "semantic_only": SEMANTIC_ONLY,
-}
+
+def rankers() -> dict[str, Weights]:
+    return {
+        "production": production_weights(),
+        "lexical_only": LEXICAL_ONLY,
+        "semantic_only": SEMANTIC_ONLY,
+    }
+
+
 DEPTH = 50
 ENCODE_BATCH = 32
 
@@ -284,14 +295,16 @@ def evaluate(dataset: Dataset, encoder: Encoder, progress: Callable) -> dict:
     corpus = Corpus(dim=encoder.dim)
     corpus.add(seeds)
     results = {}
-    for name, weights in RANKERS.items():
+    for name, weights in rankers().items():
         rankings = {}
         for done, need in enumerate(needs, start=1):
             scored = corpus.rank(need, weights=weights, k=DEPTH)
             rankings[need.key] = [s.key for s in scored]
             progress(f"rank {name}", done, len(needs))
         results[name] = score_rankings(dataset, rankings)
+    production = rankers()["production"]
     return {
+        "weights": {"lexical": production.lexical, "type_fit": production.type_fit},
         "dataset": {
             "needs": len(needs),
             "seeds": len(seeds),

