@@ -8,9 +8,9 @@ MATCHING_PASSAGE_PREFIX.
 
 import functools
 import os
+import re
 import threading
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Literal, Protocol
 
 import numpy as np
@@ -30,9 +30,14 @@ class Encoder(Protocol):
         ...
 
 
+# "e5" as a word of the name (multilingual-e5-small, intfloat/e5-base), not as
+# letters inside a hash or a user name (…/snapshots/1e5c…, /home/joe5/).
+_E5_NAME = re.compile(r"(^|[^a-z0-9])e5([^a-z0-9]|$)")
+
+
 def e5_prefixes(model_name: str) -> tuple[str, str]:
     """E5 models were trained with 'query: ' / 'passage: ' prefixes; others without."""
-    if "e5" in Path(model_name).name.lower() or "e5" in model_name.lower():
+    if _E5_NAME.search(model_name.lower()):
         return "query: ", "passage: "
     return "", ""
 
@@ -77,8 +82,18 @@ class SentenceTransformerEncoder:
         # The name is stored with every embedding: the full name or path, so
         # two local models called "model" are never mixed up.
         self.name = f"sentence-transformers/{model}"[:200]
-        self.dim = self._model.get_sentence_embedding_dimension()
+        dimension = getattr(self._model, "get_embedding_dimension", None) or (
+            self._model.get_sentence_embedding_dimension
+        )
+        self.dim = dimension()
+        # A model that declares its prompts (config_sentence_transformers.json)
+        # knows best; otherwise E5 names get E5's prefixes.
+        prompts = getattr(self._model, "prompts", None) or {}
         default_query, default_passage = e5_prefixes(model)
+        default_query = prompts.get("query", default_query)
+        default_passage = prompts.get(
+            "passage", prompts.get("document", default_passage)
+        )
         self.query_prefix = default_query if query_prefix is None else query_prefix
         self.passage_prefix = (
             default_passage if passage_prefix is None else passage_prefix

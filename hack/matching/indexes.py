@@ -106,7 +106,11 @@ class InMemoryVectorIndex:
             return []
         scores = self.scores(vector)
         if allowed is not None:
-            rows = [self._row_of[key] for key in allowed if key in self._row_of]
+            rows = [
+                self._row_of[key]
+                for key in dict.fromkeys(allowed)
+                if key in self._row_of
+            ]
             if not rows:
                 return []
             rows = np.asarray(rows)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.db import models
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 NEED_TYPE_BY_SPECIFICITY = {"low": 1, "medium": 2, "high": 3}
 SEED_TYPE_BY_MATURITY = {
@@ -52,13 +52,16 @@ class TypeLabel:
 
 def _seed_evidence(maturity: str, deployments: int) -> str:
     if deployments and deployments > 0:
-        return _("it already runs in %(count)d other municipalities") % {
-            "count": deployments
-        }
+        return ngettext(
+            "it already runs in %(count)d other municipality",
+            "it already runs in %(count)d other municipalities",
+            deployments,
+        ) % {"count": deployments}
     return {
         "research": _("it is still being researched"),
         "prototype": _("it is a prototype"),
         "validated": _("it has been validated in demonstrations"),
+        "deployed_elsewhere": _("it is said to run in other municipalities"),
     }.get(maturity, _("its maturity is not stated"))
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hack.core.models import TimeStampedModel
 
-from .match_types import MatchType
+from .match_types import MatchType, label_pair
 
 
 class ContentKind(models.TextChoices):
@@ -136,6 +136,16 @@ class Match(TimeStampedModel):
 
     def __str__(self):
         return f"{self.need_id} ↔ {self.seed_id} ({self.state})"
+
+    @property
+    def type_reason_text(self) -> str:
+        """The type reason in the reader's language; `type_reason` keeps the
+        wording of the refresh that stored it, in whatever language that ran."""
+        return label_pair(
+            specificity=self.need.specificity,
+            maturity=self.seed.maturity,
+            deployments=self.seed.deployments,
+        ).reason
 
 
 class CurationAction(models.TextChoices):

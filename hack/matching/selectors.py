@@ -90,7 +90,7 @@ def list_matches_for_curation(need: NeedPage) -> list[Match]:
     return list(
         _ordered(
             Match.objects.filter(need=need)
-            .select_related("seed", "seed__organization", "decided_by")
+            .select_related("need", "seed", "seed__organization", "decided_by")
             .prefetch_related(_events())
         )
     )
@@ -138,7 +138,7 @@ def list_curated_matches(need: NeedPage) -> list[Match]:
                 need=need,
                 state=MatchState.ACCEPTED,
                 seed__in=list_published_seeds().values("pk"),
-            ).select_related("seed", "seed__organization")
+            ).select_related("need", "seed", "seed__organization")
         )
     )
 

@@ -14,6 +14,8 @@ from wagtail.admin.widgets import Button
 from hack.accounts.roles import is_coordinator, is_department_staff
 from hack.needs.models import NeedPage
 
+from .similar import register_wagtail_hooks as register_similar_hooks
+
 
 class CoordinatorMenuItem(MenuItem):
     def is_shown(self, request):
@@ -56,3 +58,7 @@ def need_matches_header_button(page, user, view_name, next_url=None):
             icon_name="list-ul",
             priority=46,
         )
+
+
+# The need editor shows similar published needs while staff write (similar.py).
+register_similar_hooks()

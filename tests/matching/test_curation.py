@@ -353,18 +353,6 @@ def test_no_working_group_for_a_closed_need(pair, coordinator):
 
 
 @pytest.fixture
-def sync(settings, django_capture_on_commit_callbacks):
-    """Publishing embeds and refreshes suggestions after commit, as in production."""
-    settings.MATCHING_EMBED_ON_PUBLISH = "sync"
-
-    def run(function, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return function(*args, **kwargs)
-
-    return run
-
-
-@pytest.fixture
 def embedded(sync, coordinator, dept_x, staff_x, org_a, member_a):
     need = sync(
         factories.make_need, dept_x, staff_x, publish_by=coordinator, **CARE_NEED

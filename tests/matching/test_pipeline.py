@@ -5,6 +5,7 @@ import pytest
 from django.core import checks
 from django.core.management import call_command
 from django.test import override_settings
+from django.utils import translation
 
 from hack.matching import engine
 from hack.matching.documents import Document, document_for
@@ -13,68 +14,22 @@ from hack.matching.indexing import embed_documents, embed_pages, pages_to_embed
 from hack.matching.models import ContentKind, Embedding, Match, MatchState
 from hack.matching.suggestions import refresh_suggestions_for_need
 from hack.matching.text import MAX_TEXT_CHARS, prepare_text
-from hack.needs.choices import Specificity
 from hack.seeds import services as seed_services
 from hack.seeds.choices import Maturity
 from tests.factories import make_need, make_seed, seed_data
+from tests.matching.factories import CARE_NEED, CARE_SEED, TOURISM_SEED
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.usefixtures("sync_embedding"),
+    pytest.mark.usefixtures("sync"),
 ]
 
-NEED = {
-    "title": "団地で孤立しがちな高齢者の異変に早く気づきたい",
-    "summary": "一人暮らしの高齢者が増え、地域の見守りが追いつきません。",
-    "current_situation": "民生委員が訪問していますが、回数に限りがあります。",
-    "pain_points": "異変に気づくのが遅れることがあります。",
-    "desired_outcome": "生活の変化を早く知り、声かけにつなげたい。",
-    "constraints": "カメラは使わず、プライバシーに配慮すること。",
-    "specificity": Specificity.LOW,
-}
-CARE_SEED = {
-    "title": "電力とドアの開閉から独居シニアの暮らしの変化を見守るIoT",
-    "summary": (
-        "工事不要のセンサーで一人暮らしの高齢者の異変を家族と地域に知らせます。"
-    ),
-    "description": (
-        "カメラを使わずに生活リズムの変化をとらえ、見守り担当者へ通知します。"
-    ),
-    "tags": ["見守り", "IoT", "高齢者"],
-    "maturity": Maturity.PROTOTYPE,
-}
-TOURISM_SEED = {
-    "title": "観光地の混雑を予測して分散を促すアプリ",
-    "summary": "人流データから混雑を予測し、観光客に空いている時間帯を案内します。",
-    "description": "観光協会と連携して、周遊ルートを提案します。",
-    "tags": ["観光", "混雑予測"],
-    "maturity": Maturity.DEPLOYED_ELSEWHERE,
-    "deployments": 4,
-    "municipalities": "鎌倉市\n箱根町\n日光市\n京都市",
-}
-
 
 @pytest.fixture
-def sync_embedding(settings, django_capture_on_commit_callbacks):
-    settings.MATCHING_EMBED_ON_PUBLISH = "sync"
-
-    class Runner:
-        def __call__(self, function, *args, **kwargs):
-            with django_capture_on_commit_callbacks(execute=True):
-                return function(*args, **kwargs)
-
-    return Runner()
-
-
-@pytest.fixture
-def published(sync_embedding, dept_x, staff_x, org_a, member_a, coordinator):
-    need = sync_embedding(make_need, dept_x, staff_x, publish_by=coordinator, **NEED)
-    care = sync_embedding(
-        make_seed, org_a, member_a, publish_by=coordinator, **CARE_SEED
-    )
-    tourism = sync_embedding(
-        make_seed, org_a, member_a, publish_by=coordinator, **TOURISM_SEED
-    )
+def published(sync, dept_x, staff_x, org_a, member_a, coordinator):
+    need = sync(make_need, dept_x, staff_x, publish_by=coordinator, **CARE_NEED)
+    care = sync(make_seed, org_a, member_a, publish_by=coordinator, **CARE_SEED)
+    tourism = sync(make_seed, org_a, member_a, publish_by=coordinator, **TOURISM_SEED)
     return need, care, tourism
 
 
@@ -102,8 +57,8 @@ def test_publishing_embeds_after_commit_with_the_model_name(published):
     assert "見守る" in current(care).tokens
 
 
-def test_drafts_are_not_embedded(sync_embedding, org_a, member_a):
-    draft = sync_embedding(make_seed, org_a, member_a, **CARE_SEED)
+def test_drafts_are_not_embedded(sync, org_a, member_a):
+    draft = sync(make_seed, org_a, member_a, **CARE_SEED)
     assert not Embedding.objects.filter(page_id=draft.pk).exists()
 
 
@@ -115,7 +70,8 @@ def test_suggestions_rank_the_fitting_seed_first_with_an_explanation(published):
     assert best.state == MatchState.SUGGESTED
     assert best.match_type == 1
     assert best.type_fit == 1.0
-    assert "prototype" in best.type_reason
+    with translation.override("en"):
+        assert "prototype" in best.type_reason_text
     assert best.similar_sentences
     pair = best.similar_sentences[0]
     assert pair["need"] in current(need).sentences
@@ -125,7 +81,7 @@ def test_suggestions_rank_the_fitting_seed_first_with_an_explanation(published):
 
 
 def test_an_unchanged_text_is_not_encoded_again(
-    published, sync_embedding, member_a, org_a, coordinator, monkeypatch
+    published, sync, member_a, org_a, coordinator, monkeypatch
 ):
     _, care, _ = published
     before = current(care)
@@ -145,7 +101,7 @@ def test_an_unchanged_text_is_not_encoded_again(
     seed = seed_services.save_seed_draft(
         by=member_a, organization=org_a, data=data, seed=care
     )
-    sync_embedding(seed_services.publish_seed, seed=seed, by=coordinator)
+    sync(seed_services.publish_seed, seed=seed, by=coordinator)
     after = current(care)
     assert calls == []
     assert after.pk == before.pk
@@ -153,7 +109,7 @@ def test_an_unchanged_text_is_not_encoded_again(
 
 
 def test_a_changed_text_is_encoded_and_the_old_version_kept(
-    published, sync_embedding, member_a, org_a, coordinator
+    published, sync, member_a, org_a, coordinator
 ):
     _, care, _ = published
     before = current(care)
@@ -165,16 +121,16 @@ def test_a_changed_text_is_encoded_and_the_old_version_kept(
     )
     # Saved but not yet approved: the live version keeps its embedding.
     assert current(care).pk == before.pk
-    sync_embedding(seed_services.publish_seed, seed=seed, by=coordinator)
+    sync(seed_services.publish_seed, seed=seed, by=coordinator)
     after = current(care)
     assert after.pk != before.pk
     assert after.text_hash != before.text_hash
     assert Embedding.objects.filter(page_id=care.pk).count() == 2
 
 
-def test_unpublishing_removes_the_item_from_matching(published, sync_embedding):
+def test_unpublishing_removes_the_item_from_matching(published, sync):
     need, care, _ = published
-    sync_embedding(care.unpublish)
+    sync(care.unpublish)
     assert not Embedding.objects.filter(page_id=care.pk, is_current=True).exists()
     assert care.pk not in engine.get_corpora().seeds
     refresh_suggestions_for_need(need_id=need.pk)
@@ -197,9 +153,9 @@ def test_very_long_text_is_cut_not_refused(published):
 
 
 def test_english_text_takes_part_and_is_labelled_english(
-    sync_embedding, org_a, member_a, coordinator
+    sync, org_a, member_a, coordinator
 ):
-    seed = sync_embedding(
+    seed = sync(
         make_seed,
         org_a,
         member_a,
@@ -217,7 +173,7 @@ def test_embed_content_resumes_and_changing_the_model_re_embeds_everything(
     settings, dept_x, staff_x, org_a, member_a, coordinator
 ):
     settings.MATCHING_EMBED_ON_PUBLISH = "off"
-    make_need(dept_x, staff_x, publish_by=coordinator, **NEED)
+    make_need(dept_x, staff_x, publish_by=coordinator, **CARE_NEED)
     make_seed(org_a, member_a, publish_by=coordinator, **CARE_SEED)
     make_seed(org_a, member_a, publish_by=coordinator, **TOURISM_SEED)
     encoder = get_encoder()

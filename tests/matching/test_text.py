@@ -97,7 +97,9 @@ def test_detect_language():
     # Kana or kanji in a tenth of the letters is enough: Japanese with English terms.
     assert detect_language("IoTセンサーとAIで見守るサービス") == "ja"
     # One Japanese word in a long English sentence is still English.
-    assert detect_language("We would like to offer our monitoring service 見守り") == "en"
+    assert (
+        detect_language("We would like to offer our monitoring service 見守り") == "en"
+    )
 
 
 def test_detect_language_without_letters_defaults_to_japanese():

@@ -29,7 +29,7 @@ class Command(BaseCommand):
         try:
             data = load_dataset(dataset)
         except DatasetError as error:
-            raise CommandError(f"{dataset}: {error}") from error
+            raise CommandError(str(error)) from error
         # Progress goes to stderr so --json output stays parseable.
         progress = ProgressBar(self.stderr, enabled=options["verbosity"] > 0)
         report = evaluate(data, get_encoder(), progress)
