@@ -18,7 +18,7 @@ _SKIPPED_SUBPOS = {"数詞", "非自立可能"}
 # Words so common in this domain that sharing them says nothing.
 STOP_TERMS = frozenset(
     "する ある いる なる できる 行う 思う 考える ため こと もの よう ところ 方 中 "
-    "為 事 物 様 所 "
+    "為 事 物 様 所 言う "
     "市 区 市民 横浜 横浜市 職員 担当 課 局 現在 今後 サービス 提供 活用 利用 "
     "the a an and or of to in for on with by is are be this that it we our "
     "can as from at which want need use using our their they will would also "
