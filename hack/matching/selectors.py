@@ -96,6 +96,13 @@ def list_matches_for_curation(need: NeedPage) -> list[Match]:
     )
 
 
+def is_text_truncated(page_id: int) -> bool:
+    """Whether only the beginning of the page's text takes part in matching."""
+    return Embedding.objects.filter(
+        page_id=page_id, is_current=True, truncated=True
+    ).exists()
+
+
 def get_match_for_curation(pk: int) -> Match | None:
     return Match.objects.select_related("need", "seed").filter(pk=pk).first()
 

@@ -29,6 +29,7 @@ from hack.seeds.models import SeedPage
 from . import curation, selectors
 from .forms import InviteForm, NoteForm, RejectForm
 from .models import Match, MatchState
+from .text import MAX_TEXT_CHARS
 
 NEEDS_PER_PAGE = 25
 
@@ -80,6 +81,8 @@ def _render_need_matches(request, need: NeedPage, *, bound=None, status=200):
         {
             "need": need,
             "is_published": list_published_needs().filter(pk=need.pk).exists(),
+            "is_truncated": selectors.is_text_truncated(need.pk),
+            "max_chars": MAX_TEXT_CHARS,
             "groups": selectors.group_by_type(matches),
             "match_count": len(matches),
             "error_form": error_form,

@@ -152,6 +152,23 @@ def test_very_long_text_is_cut_not_refused(published):
     assert sum(len(s) for s in embedding.sentences) <= MAX_TEXT_CHARS
 
 
+def test_the_curation_page_notes_a_cut_text(published, client, coordinator):
+    need, _, _ = published
+    url = f"/en/matching/needs/{need.pk}/"
+    client.force_login(coordinator)
+    assert "only its beginning takes part" not in client.get(url).content.decode()
+    document = document_for(need)
+    long = Document(
+        page_id=need.pk,
+        kind=document.kind,
+        text=prepare_text(need.title, "見守りの仕組みです。" * 2500),
+        match_type=document.match_type,
+    )
+    embed_documents([long], encoder=get_encoder())
+    html = client.get(url).content.decode()
+    assert f"longer than {MAX_TEXT_CHARS} characters" in html
+
+
 def test_english_text_takes_part_and_is_labelled_english(
     sync, org_a, member_a, coordinator
 ):
