@@ -13,6 +13,7 @@ import numpy as np
 from django.db.models import Count, Max
 
 from .encoders import get_encoder
+from .indexing import role_for
 from .models import ContentKind, Embedding
 from .ranking import Corpus, Item
 
@@ -81,5 +82,4 @@ def _load(encoder) -> Corpora:
 
 def encode_query_text(text: str, kind: str) -> np.ndarray:
     """Encode free text the way stored items of `kind` were encoded."""
-    role = "query" if kind == ContentKind.NEED else "passage"
-    return get_encoder().encode([text], role)[0]
+    return get_encoder().encode([text], role_for(kind))[0]

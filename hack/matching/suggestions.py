@@ -68,13 +68,21 @@ def refresh_suggestions_for_need(
     rejected = [m for m in matches.values() if m.state == MatchState.REJECTED]
     scored = corpora.seeds.rank(need_item, k=SUGGESTIONS_PER_NEED + len(rejected))
     need = NeedPage.objects.get(pk=need_id)
-    seeds = SeedPage.objects.in_bulk([s.key for s in scored])
+    seed_ids = [s.key for s in scored]
+    seeds = SeedPage.objects.in_bulk(seed_ids)
+    # One query for the seeds' current embeddings, not one per suggestion.
+    seed_embeddings = {
+        e.page_id: e
+        for e in Embedding.objects.filter(
+            page_id__in=seed_ids, model_name=corpora.model_name, is_current=True
+        )
+    }
     kept = []
     for result in scored:
         if len(kept) >= SUGGESTIONS_PER_NEED:
             break
         match = matches.get(result.key)
-        seed_embedding = _current(result.key, corpora.model_name)
+        seed_embedding = seed_embeddings.get(result.key)
         seed = seeds.get(result.key)
         if seed is None or seed_embedding is None:
             continue
