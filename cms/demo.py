@@ -4,10 +4,12 @@ Like Decidim's ``seeds.rb`` (STYLE.md, convention 8): departments, staff, needs,
 organisations and seeds are created by the same service functions the site uses, so
 the demo shows the real review workflow, permissions and lifecycle. The content is a
 copy of the development matching set (``demo_data/demo.json``) plus the Yokohama
-Rapport pilots and the AI concierge from the brief.
+Rapport pilots and the AI concierge from the brief, and three case studies with two
+columns (``cms/demo_cases.py``), published through Wagtail as a coordinator would.
 
 Every object is keyed on something stable (email; bureau and section; organisation
-name; need title within its department; seed title within its organisation), so a
+name; need title within its department; seed title within its organisation; a case
+study's or column's slug within its index), so a
 second run finds what the first one made and changes nothing. A run also converges:
 a need left in review by an interrupted run is approved by the next one.
 """
@@ -31,6 +33,8 @@ from django.db import transaction
 from django.db.models.signals import post_save
 from wagtail.models import WorkflowState
 
+from cms.demo_cases import load_case_studies
+from cms.models import CaseStudyPage, ColumnPage
 from cms.services import set_up_site
 from hack.accounts import services as account_services
 from hack.accounts.models import Department, Organization, OrganizationType, User
@@ -67,11 +71,13 @@ NEEDS_IN_REVIEW = frozenset({"N027", "N041"})
 NEED_STAGES = {
     "N005": [Stage.OPEN_FOR_IDEAS],
     "N007": [Stage.OPEN_FOR_IDEAS],
-    "N021": [Stage.OPEN_FOR_IDEAS],
     "N025": [Stage.OPEN_FOR_IDEAS],
     "N034": [Stage.OPEN_FOR_IDEAS],
     "N045": [Stage.OPEN_FOR_IDEAS],
     "N016": [Stage.OPEN_FOR_IDEAS, Stage.WORKING_GROUP],
+    # The AI concierge for vaccination questions: piloted, then implemented (a case
+    # study in cms/demo_cases.py).
+    "N021": [Stage.OPEN_FOR_IDEAS, Stage.PILOT, Stage.IMPLEMENTED],
     # The Rapport field trial: remote boccia, smart coach lessons and the rest.
     "N049": [Stage.OPEN_FOR_IDEAS, Stage.WORKING_GROUP, Stage.PILOT],
 }
@@ -456,6 +462,8 @@ class DemoLoader:
             organizations = self.load_organizations(data["seeds"])
         with self.timed("seeds"):
             self.load_seeds(data["seeds"], organizations)
+        with self.timed("case studies"):
+            load_case_studies(by=self.coordinator, count=self._count)
         self.collect(departments, organizations)
         return self.report
 
@@ -612,6 +620,8 @@ class DemoLoader:
             "seeds": seeds.count(),
             "seeds published": seeds.live().count(),
             "seeds in review": seeds.not_live().filter(pk__in=in_review).count(),
+            "case studies": CaseStudyPage.objects.live().count(),
+            "columns": ColumnPage.objects.live().count(),
         }
         logins = [(COORDINATOR_EMAIL, "coordinator", "デジタル統括本部")]
         logins += [

@@ -1,18 +1,28 @@
 """Set up the page tree every installation needs. Idempotent."""
 
 from django.db import transaction
-from wagtail.models import Page, Site
+from wagtail.models import Page, Site, WorkflowPage
 
-from hack.accounts.services import ensure_coordinator_workflow, ensure_role_groups
+from hack.accounts.services import (
+    COORDINATOR_PAGE_PERMISSIONS,
+    ensure_coordinator_workflow,
+    ensure_role_groups,
+    grant_page_permissions,
+)
 from hack.needs.services import ensure_need_index
 from hack.seeds.services import ensure_seed_index
 
-from .models import HomePage
+from .models import CaseStudyIndexPage, ColumnIndexPage, HomePage
 
 HOME_LEAD = (
     "横浜市の各部署が抱える課題（ニーズ）と、企業・大学・NPO などが持つデジタル技術"
     "（シーズ）を結びつけるオープンイノベーションのプラットフォームです。"
 )
+CASES_INTRO = (
+    "YOKOHAMA Hack! から生まれた課題解決の事例です。ニーズの公開からアイデア募集、"
+    "ワーキンググループ、実証、導入までの歩みと、その成果を紹介します。"
+)
+COLUMNS_INTRO = "参加した企業や市の職員へのインタビューと、取り組みを紹介する記事です。"
 
 
 @transaction.atomic
@@ -38,4 +48,35 @@ def set_up_site(*, hostname: str = "localhost", port: int = 80) -> HomePage:
     ensure_coordinator_workflow()
     ensure_need_index(parent=home)
     ensure_seed_index(parent=home)
+    ensure_editorial_index(
+        CaseStudyIndexPage, parent=home, title="事例", slug="cases", intro=CASES_INTRO
+    )
+    ensure_editorial_index(
+        ColumnIndexPage,
+        parent=home,
+        title="コラム",
+        slug="columns",
+        intro=COLUMNS_INTRO,
+    )
     return home
+
+
+def ensure_editorial_index(model, *, parent: Page, title: str, slug: str, intro: str):
+    """/cases/ or /columns/: coordinators add, edit and publish under it; department
+    staff and organisations have no permission there. Without a workflow of its own
+    the index would inherit Wagtail's default "Moderators approval" from the root,
+    whose group nobody is in: a coordinator who submits instead of publishing gets
+    the coordinator approval the rest of the site uses."""
+    index = model.objects.first()
+    if index is None:
+        index = model(title=title, slug=slug, intro=intro)
+        parent.add_child(instance=index)
+        index.save_revision().publish()
+    coordinators, _staff = ensure_role_groups()
+    grant_page_permissions(
+        group=coordinators, page=index, codenames=COORDINATOR_PAGE_PERMISSIONS
+    )
+    WorkflowPage.objects.update_or_create(
+        page=index, defaults={"workflow": ensure_coordinator_workflow()}
+    )
+    return index

@@ -21,7 +21,18 @@ def set_language_from_next(request):
     next_url = request.POST.get("next", request.GET.get("next", ""))
     language = translation.get_language_from_path(next_url) or settings.LANGUAGE_CODE
     with translation.override(language):
-        return set_language(request)
+        response = set_language(request)
+    chosen = request.POST.get("language", "")
+    if (
+        request.method == "POST"
+        and request.user.is_authenticated
+        and chosen in dict(settings.LANGUAGES)
+    ):
+        # Emails follow the language the person last chose on the site.
+        from hack.notifications.services import set_email_language
+
+        set_email_language(user=request.user, language=chosen)
+    return response
 
 
 urlpatterns = [
@@ -37,6 +48,8 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("", include("hack.accounts.urls")),
     path("", include("hack.seeds.urls")),
+    path("", include("hack.calls.urls")),
+    path("", include("hack.notifications.urls")),
     path("matching/", include("hack.matching.urls")),
     path("feeds/needs/", LatestNeedsFeed(), name="needs-feed"),
     path("feeds/seeds/", LatestSeedsFeed(), name="seeds-feed"),

@@ -27,6 +27,14 @@ class User(AbstractUser):
         related_name="staff",
         help_text=_("Set for city staff of a department (事業所管課)."),
     )
+    # Emails are written in this language; set at sign-up and when the person
+    # switches the site's language (hack.urls.set_language_from_next).
+    language = models.CharField(
+        _("language for emails"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="ja",
+    )
 
     def __str__(self):
         return self.display_name or self.get_full_name() or self.email or self.username

@@ -6,3 +6,9 @@ class NeedsConfig(AppConfig):
     name = "hack.needs"
     label = "needs"
     verbose_name = _("Needs")
+
+    def ready(self):
+        from .announcements import connect
+
+        # New needs are announced to subscribers (hack.notifications).
+        connect()

@@ -21,6 +21,7 @@ class NeedFilterForm(forms.Form):
         required=False,
         choices=_with_blank(list(SPECIFICITY_SHORT_LABELS.items())),
     )
+    open_call = forms.BooleanField(label=_("Open idea calls only"), required=False)
 
 
 class NeedStageForm(forms.Form):

@@ -1,6 +1,7 @@
 """Reads of needs for views and for other apps."""
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from hack.accounts.models import Department, User
 from hack.accounts.roles import is_coordinator
@@ -26,6 +27,14 @@ def filter_published_needs(params) -> tuple[QuerySet[NeedPage], ListFilters]:
     for name in ("field", "stage", "specificity"):
         if value := filters.values.get(name):
             needs = needs.filter(**{name: value})
+    if filters.values.get("open_call"):
+        # Through the reverse relation only: needs does not import the calls app.
+        now = timezone.now()
+        needs = needs.filter(
+            pk__in=NeedPage.objects.filter(
+                idea_calls__opens_at__lte=now, idea_calls__closes_at__gt=now
+            ).values("pk")
+        )
     if query := filters.values.get("q"):
         # Substring match works for Japanese, which has no spaces between words;
         # tokenised search with facets is the search issue's job.

@@ -27,6 +27,8 @@ INSTALLED_APPS = [
     "hack.accounts",
     "hack.needs",
     "hack.seeds",
+    "hack.notifications",
+    "hack.calls",
     "hack.matching",
     "cms",
     "wagtail.contrib.forms",
@@ -92,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "hack.accounts.context_processors.roles",
+                "hack.notifications.context_processors.notifications",
             ],
         },
     },
@@ -154,6 +157,9 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=str(VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "frontend" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+# Proposal attachments and call documents: never under MEDIA_ROOT, never served
+# by URL; only views that check permission read them.
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -182,6 +188,12 @@ MATCHING_TYPE_FIT_WEIGHT = env.float("MATCHING_TYPE_FIT_WEIGHT", default=0.6)
 MATCHING_EMBED_ON_PUBLISH = env.str("MATCHING_EMBED_ON_PUBLISH", default="background")
 # Load the encoder in the system checks so a bad model fails at startup.
 MATCHING_CHECK_ENCODER = True
+
+# Notifications: how queued emails leave after the transaction commits:
+# "background" (one worker thread in the web process; never blocks a request),
+# "sync" (inline after commit: tests) or "off" (only `send_notifications`,
+# run from cron, sends them; it also retries failures).
+NOTIFICATIONS_DELIVERY = env.str("NOTIFICATIONS_DELIVERY", default="background")
 
 # Email: EMAIL_URL (smtp://user:pass@host:587, consolemail://, filemail://...).
 # On the embedded default each email is written to var/mail/ so a new user can

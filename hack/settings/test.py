@@ -14,3 +14,5 @@ WAGTAILADMIN_BASE_URL = "http://testserver"
 # Most tests publish pages without caring about matching; the matching tests
 # switch embedding on with override_settings(MATCHING_EMBED_ON_PUBLISH="sync").
 MATCHING_EMBED_ON_PUBLISH = "off"
+# Notification emails leave inline once the test's on-commit callbacks run.
+NOTIFICATIONS_DELIVERY = "sync"

@@ -15,6 +15,15 @@ from django.test import override_settings
 from wagtail.models import Page, PageLogEntry, Revision, TaskState, WorkflowState
 
 from cms import demo
+from cms.models import (
+    CaseStudyPage,
+    ColumnKind,
+    ColumnPage,
+    OutcomeMeasure,
+    TimelineEntry,
+    TimelineStage,
+)
+from cms.selectors import site_figures
 from hack.accounts.models import Department, Membership, Organization, User
 from hack.accounts.roles import (
     get_organization_of,
@@ -77,6 +86,8 @@ def snapshot() -> dict:
         TaskState,
         PageLogEntry,
         NeedStageChange,
+        TimelineEntry,
+        OutcomeMeasure,
     ]
     return {
         "counts": {model.__name__: model.objects.count() for model in models},
@@ -99,6 +110,7 @@ def test_departments_and_needs(loaded):
     assert live.filter(stage=Stage.OPEN_FOR_IDEAS).count() >= 3
     assert live.filter(stage=Stage.WORKING_GROUP).count() == 1
     assert live.filter(stage=Stage.PILOT).count() == 1
+    assert live.filter(stage=Stage.IMPLEMENTED).count() == 1
 
 
 def test_needs_left_as_drafts_and_in_review_are_not_live(loaded):
@@ -157,6 +169,91 @@ def test_the_rapport_pilots_and_the_ai_concierge_are_published(loaded, words):
     assert SeedPage.objects.live().filter(title__contains=words).exists()
 
 
+def _case(slug: str) -> CaseStudyPage:
+    return CaseStudyPage.objects.live().get(slug=slug)
+
+
+def test_the_three_case_studies_are_published(loaded):
+    assert CaseStudyPage.objects.count() == 3
+    assert CaseStudyPage.objects.live().public().count() == 3
+    for case in CaseStudyPage.objects.all():
+        assert case.outcome_measures.exists()
+        assert case.timeline_entries.filter(stage=TimelineStage.NEED).exists()
+        assert "例示" in str(case.body), "the demo figures are said to be illustrative"
+        assert case.get_latest_revision().user.email == "coordinator@demo.example.jp"
+    assert "case studies" in loaded and "columns" in loaded
+
+
+def test_the_rapport_case_shows_the_six_solutions_and_its_organisations(loaded):
+    case = _case("yokohama-rapport")
+    body = str(case.body)
+    for words in (
+        "オンラインボッチャ",
+        "ヘルスケアゲーム",
+        "スマートフェンシング",
+        "コミュニケーションロボット",
+        "スマートコーチ",
+        "非常放送",
+    ):
+        assert words in body
+    names = set(case.organizations.values_list("name", flat=True))
+    assert {"株式会社アバタリンク", "株式会社ヒビキサイン"} <= names
+    assert len(names) == 5
+    assert case.public_need is not None and case.public_need.stage == Stage.PILOT
+
+
+def test_the_ai_concierge_case_is_an_implemented_ready_to_deploy_service(loaded):
+    case = _case("ai-concierge-vaccination")
+    assert case.matching_type == 3
+    assert case.public_need is not None
+    assert case.public_need.stage == Stage.IMPLEMENTED
+    assert list(case.organizations.values_list("name", flat=True)) == [
+        "株式会社こたえるAI"
+    ]
+    time = case.outcome_measures.get(measures_time=True)
+    assert time.meets_city_time_expectation
+
+
+def test_the_traffic_survey_case_has_its_targets(loaded):
+    case = _case("traffic-survey-lidar")
+    assert "50〜60" in case.summary and "3〜7" in case.summary
+    stages = list(
+        case.timeline_entries.order_by("date").values_list("stage", flat=True)
+    )
+    assert stages == [
+        TimelineStage.NEED,
+        TimelineStage.IDEA_CALL,
+        TimelineStage.WORKING_GROUP,
+        TimelineStage.PILOT,
+        TimelineStage.IMPLEMENTATION,
+    ]
+    lidar = case.outcome_measures.get(label__contains="LiDAR")
+    camera = case.outcome_measures.get(label__contains="カメラ")
+    assert lidar.target == 95 and lidar.achieved
+    assert camera.target == 90 and camera.achieved
+    time = case.outcome_measures.get(measures_time=True)
+    assert time.time_saved_percent >= 25 and time.meets_city_time_expectation
+
+
+def test_two_columns_an_interview_and_an_article(loaded):
+    columns = ColumnPage.objects.live()
+    assert sorted(columns.values_list("kind", flat=True)) == [
+        ColumnKind.ARTICLE,
+        ColumnKind.INTERVIEW,
+    ]
+    for column in columns:
+        assert column.public_related_case is not None
+
+
+def test_the_demo_home_page_shows_non_zero_figures(loaded, client):
+    values = {figure.key: figure.value for figure in site_figures()}
+    assert values["organisations"] == Organization.objects.count() >= 15
+    assert values["needs"] == NeedPage.objects.live().count()
+    assert values["pilots"] == 2 and values["implemented"] == 1
+    html = client.get("/").content.decode()
+    assert "横浜ラポール" in html
+
+
 # --- who can log in ----------------------------------------------------------------
 
 
@@ -212,8 +309,8 @@ def test_a_second_run_changes_nothing(loaded):
     output = run_load_demo()
     assert snapshot() == before
     assert (
-        "created this run: users 0, departments 0, needs 0, organisations 0, seeds 0"
-        in output
+        "created this run: users 0, departments 0, needs 0, organisations 0, seeds 0, "
+        "case studies 0, columns 0" in output
     )
 
 
