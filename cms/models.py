@@ -332,7 +332,7 @@ class OutcomeMeasure(Orderable):
         default=False,
         help_text=_(
             "The time people spend (lower is better): compared with the city's "
-            "expectation of at least 25% less."
+            "expectation of a cut of at least 25 per cent."
         ),
     )
 

@@ -86,7 +86,7 @@ class Migration(migrations.Migration):
                 ('target', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='target')),
                 ('result', models.DecimalField(blank=True, decimal_places=2, help_text='Leave empty while it is still being measured.', max_digits=14, null=True, verbose_name='result')),
                 ('direction', models.CharField(choices=[('lower', 'Lower is better'), ('higher', 'Higher is better')], default='higher', max_length=10, verbose_name='direction')),
-                ('measures_time', models.BooleanField(default=False, help_text="The time people spend (lower is better): compared with the city's expectation of at least 25% less.", verbose_name='time spent')),
+                ('measures_time', models.BooleanField(default=False, help_text="The time people spend (lower is better): compared with the city's expectation of a cut of at least 25 per cent.", verbose_name='time spent')),
                 ('page', modelcluster.fields.ParentalKey(on_delete=django.db.models.deletion.CASCADE, related_name='outcome_measures', to='cms.casestudypage')),
             ],
             options={

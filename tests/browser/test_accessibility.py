@@ -1,10 +1,14 @@
 """Every public page, the account pages and the signed-in pages of each role pass
 axe-core at WCAG 2.1 AA with no serious or critical violation, on a phone-sized
-screen (and the home page once on a desktop-sized one).
+screen (the home page and the matching queue also on a desktop-sized one), in
+their ordinary states and in the states that change them: a form after a failed
+submit, a message after saving, a region a script fills in.
 
-One browser and one live server per role: each test visits every page of its list,
-collects all violations and fails once with a report naming each rule, element and
-page. To cover a new page, add a ``Check`` to the list of the role that sees it.
+One test per role, one browser and one live server for its whole list: it visits
+every page, collects all violations (and server or JavaScript errors) and fails
+once with a report naming each page, rule and element. To cover a new page or
+state, add a ``Check`` to the list of the role that sees it (and whatever it
+shows to ``world``).
 """
 
 from collections.abc import Callable
@@ -24,7 +28,7 @@ from hack.needs.selectors import get_department_folder
 from hack.needs.services import change_need_stage
 from hack.seeds.choices import Maturity
 from tests import factories
-from tests.browser.axe import format_violations, require_axe, run_axe
+from tests.browser.axe import AXE_SCRIPT, format_violations, run_axe
 from tests.cms.pages import (
     ACCURACY_MEASURE,
     MISSED_MEASURE,
@@ -37,6 +41,11 @@ from tests.matching.factories import CARE_SEED, TOURISM_SEED, make_match
 
 pytestmark = [
     pytest.mark.browser,
+    # Before any fixture: no database, live server or browser for nothing.
+    pytest.mark.skipif(
+        not AXE_SCRIPT.exists(),
+        reason=f"{AXE_SCRIPT} is missing: run bin/ensure-browser (npm axe-core)",
+    ),
     # The live server needs committed data (see test_signup_to_publish.py).
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
@@ -342,7 +351,6 @@ def world(coordinator, dept_x, staff_x, dept_y, staff_y, org_a, member_a, org_b)
 def check_pages(new_context, world, browser_problems):
     """Visit each page with one browser context (signed in as `user` when given)
     and return every problem found, formatted; empty when all pages pass."""
-    require_axe()
 
     def run(checks: list[Check], user=None) -> str:
         # bypass_csp: axe is injected as an inline script.
