@@ -31,14 +31,17 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models.signals import post_save
+from django.utils import timezone
 from wagtail.models import WorkflowState
 
+from cms.demo_calls import load_idea_calls
 from cms.demo_cases import load_case_studies
 from cms.models import CaseStudyPage, ColumnPage
 from cms.services import set_up_site
 from hack.accounts import services as account_services
 from hack.accounts.models import Department, Organization, OrganizationType, User
 from hack.accounts.roles import is_coordinator, is_member_of
+from hack.calls.models import IdeaCall, Proposal, ProposalStatus
 from hack.needs import services as need_services
 from hack.needs.choices import FIELD_BY_JAPANESE_LABEL, STAGE_ORDER, Stage
 from hack.needs.models import NeedPage, NeedStageChange
@@ -464,6 +467,8 @@ class DemoLoader:
             self.load_seeds(data["seeds"], organizations)
         with self.timed("case studies"):
             load_case_studies(by=self.coordinator, count=self._count)
+        with self.timed("idea calls"):
+            load_idea_calls(member_emails=list(MEMBER_LOGINS), count=self._count)
         self.collect(departments, organizations)
         return self.report
 
@@ -622,6 +627,12 @@ class DemoLoader:
             "seeds in review": seeds.not_live().filter(pk__in=in_review).count(),
             "case studies": CaseStudyPage.objects.live().count(),
             "columns": ColumnPage.objects.live().count(),
+            "idea calls open": IdeaCall.objects.filter(
+                opens_at__lte=timezone.now(), closes_at__gt=timezone.now()
+            ).count(),
+            "proposals submitted": Proposal.objects.exclude(
+                status__in=[ProposalStatus.DRAFT, ProposalStatus.WITHDRAWN]
+            ).count(),
         }
         logins = [(COORDINATOR_EMAIL, "coordinator", "デジタル統括本部")]
         logins += [

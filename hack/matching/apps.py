@@ -13,7 +13,8 @@ class MatchingConfig(AppConfig):
         from hack.needs.models import NeedPage
         from hack.seeds.models import SeedPage
 
-        from . import checks  # noqa: F401 - registers the system check
+        # Imported for what they register: the system check, notification kinds.
+        from . import checks, notification_kinds  # noqa: F401
         from .indexing import schedule_page_refresh
 
         def on_change(sender, instance, **kwargs):

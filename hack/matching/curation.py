@@ -9,12 +9,15 @@ lock, so two coordinators clicking at once cannot both accept (and notify).
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from hack.accounts.models import User
+from hack.accounts.models import Membership, User
 from hack.accounts.roles import is_coordinator
+from hack.calls.selectors import get_current_call
 from hack.needs.choices import Stage
 from hack.needs.selectors import list_published_needs
+from hack.notifications.services import notify
 from hack.seeds.selectors import list_published_seeds
 
 from . import notifications
@@ -186,32 +189,45 @@ def set_match_note(*, match: Match, by: User, note: str) -> Match:
     return match
 
 
+def organization_members(organization) -> list[User]:
+    return [
+        m.user
+        for m in Membership.objects.filter(
+            organization=organization, user__is_active=True
+        ).select_related("user")
+    ]
+
+
 @transaction.atomic
 def invite_to_idea_call(*, match: Match, by: User, message: str = "") -> Match:
-    """Invite the seed's organisation to answer the need's open idea call.
-
-    Idea calls come with their own issue; until then the organisation's members
-    receive an email with a link to the need page.
-    """
+    """Invite the seed's organisation to answer the need's open idea call: each
+    member gets an in-app notification and an email linking the call."""
     _require_coordinator(by)
     match = _locked(match)
     _require_accepted(match)
     _require_published_pair(match)
-    if match.need.stage != Stage.OPEN_FOR_IDEAS:
+    call = get_current_call(match.need)
+    if call is None or not call.is_open:
         raise ValidationError(
-            _(
-                "The need is not open for ideas (its stage is “%(stage)s”). "
-                "Open an idea call first."
-            )
-            % {"stage": Stage(match.need.stage).label}
+            _("The need has no open idea call. Open an idea call first.")
         )
     message = (message or "").strip()
     _log(match, CurationAction.INVITED_TO_CALL, by, message)
-    _after_commit(
-        notifications.send_idea_call_invitation,
-        match.pk,
-        actor_id=by.pk,
-        message=message,
+    need, seed = match.need, match.seed
+    notify(
+        recipients=organization_members(seed.organization),
+        kind="match.idea_call_invitation",
+        params={
+            "need": need.title,
+            "seed": seed.title,
+            "department": str(need.department or ""),
+            "deadline": date_format(
+                timezone.localtime(call.closes_at), "DATETIME_FORMAT"
+            ),
+            "coordinator": str(by),
+            "message": message,
+        },
+        url=(need.url or "/") + "#idea-call",
     )
     return match
 

@@ -122,21 +122,6 @@ def send_match_accepted(match_id: int) -> int:
     return sent
 
 
-def send_idea_call_invitation(match_id: int, *, actor_id: int, message: str) -> int:
-    """Invite the seed's organisation to answer the need's idea call."""
-    match = _load(match_id)
-    if match is None:
-        return 0
-    actor = User.objects.filter(pk=actor_id).first()
-    with translation.override(settings.LANGUAGE_CODE):
-        context = _context(match, actor=actor, message=message)
-        return _send(
-            "idea_call_invitation",
-            context,
-            organization_emails(match.seed.organization),
-        )
-
-
 def send_working_group_proposal(match_id: int, *, actor_id: int, message: str) -> int:
     """Propose a working group to the organisation and to the department."""
     match = _load(match_id)

@@ -179,6 +179,8 @@ def test_needs_can_be_filtered_to_open_calls(client, call_x, need_x, dept_x, sta
     )
     html = client.get("/needs/?open_call=on").content.decode()
     assert need_x.title in html and other.title not in html
+    with translation.override("ja"):
+        assert "募集中" in client.get("/needs/").content.decode()
     close_call(call_x)
     assert need_x.title not in client.get("/needs/?open_call=on").content.decode()
 

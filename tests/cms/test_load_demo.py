@@ -31,6 +31,13 @@ from hack.accounts.roles import (
     is_department_staff,
     is_owner_of,
 )
+from hack.calls.models import (
+    CallQuestion,
+    IdeaCall,
+    Proposal,
+    ProposalStatus,
+    ProposalStatusChange,
+)
 from hack.needs.choices import Field, Specificity, Stage
 from hack.needs.models import NeedPage, NeedStageChange
 from hack.seeds.choices import Maturity
@@ -88,6 +95,10 @@ def snapshot() -> dict:
         NeedStageChange,
         TimelineEntry,
         OutcomeMeasure,
+        IdeaCall,
+        CallQuestion,
+        Proposal,
+        ProposalStatusChange,
     ]
     return {
         "counts": {model.__name__: model.objects.count() for model in models},
@@ -245,11 +256,35 @@ def test_two_columns_an_interview_and_an_article(loaded):
         assert column.public_related_case is not None
 
 
+def test_open_calls_with_proposals_in_every_state_a_role_needs(loaded):
+    calls = IdeaCall.objects.all()
+    assert (
+        calls.count()
+        == NeedPage.objects.filter(stage=Stage.OPEN_FOR_IDEAS).count()
+        >= 3
+    )
+    assert all(call.is_open for call in calls)
+    statuses = set(Proposal.objects.values_list("status", flat=True))
+    assert statuses == {
+        ProposalStatus.DRAFT,
+        ProposalStatus.SUBMITTED,
+        ProposalStatus.SHORTLISTED,
+    }
+    members = {
+        p.organization.name for p in Proposal.objects.select_related("organization")
+    }
+    assert members == {"株式会社アバタリンク", "株式会社ヒビキサイン"}
+    assert CallQuestion.objects.filter(answered_at__isnull=False).count() == 1
+    shortlisted = Proposal.objects.get(status=ProposalStatus.SHORTLISTED)
+    assert "一次選考" in shortlisted.decision_message
+
+
 def test_the_demo_home_page_shows_non_zero_figures(loaded, client):
     values = {figure.key: figure.value for figure in site_figures()}
     assert values["organisations"] == Organization.objects.count() >= 15
     assert values["needs"] == NeedPage.objects.live().count()
     assert values["pilots"] == 2 and values["implemented"] == 1
+    assert values["open_calls"] >= 3 and values["proposals"] == 2
     html = client.get("/").content.decode()
     assert "横浜ラポール" in html
 

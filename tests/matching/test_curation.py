@@ -17,10 +17,11 @@ from hack.matching.models import (
     Match,
     MatchState,
 )
-from hack.needs.choices import Stage
 from hack.needs.services import change_need_stage
+from hack.notifications.models import Notification
 from hack.seeds import services as seed_services
 from tests import factories
+from tests.calls.factories import make_call
 from tests.matching.factories import (
     CARE_NEED,
     CARE_SEED,
@@ -289,7 +290,7 @@ def test_inviting_needs_an_accepted_match(pair, coordinator):
     assert events(pair) == []
 
 
-def test_the_idea_call_invitation_needs_a_need_open_for_ideas(
+def test_the_idea_call_invitation_needs_an_open_idea_call(
     pair, coordinator, run_on_commit
 ):
     curation.accept_match(match=pair, by=coordinator)
@@ -297,20 +298,16 @@ def test_the_idea_call_invitation_needs_a_need_open_for_ideas(
     with pytest.raises(ValidationError) as error:
         run_on_commit(curation.invite_to_idea_call, match=pair, by=coordinator)
     assert error.value.messages == [
-        _(
-            "The need is not open for ideas (its stage is “%(stage)s”). "
-            "Open an idea call first."
-        )
-        % {"stage": Stage.PUBLISHED.label}
+        _("The need has no open idea call. Open an idea call first.")
     ]
     assert mail.outbox == []
     assert [e[0] for e in events(pair)] == [CurationAction.ACCEPTED]
 
 
-def test_the_idea_call_invitation_emails_the_organisation_with_the_need_link(
+def test_the_idea_call_invitation_notifies_the_organisation_with_the_call_link(
     pair, coordinator, run_on_commit
 ):
-    change_need_stage(need=pair.need, to="open_for_ideas", by=coordinator)
+    call = make_call(pair.need, coordinator)
     curation.accept_match(match=pair, by=coordinator)
     mail.outbox.clear()
     run_on_commit(
@@ -322,8 +319,12 @@ def test_the_idea_call_invitation_emails_the_organisation_with_the_need_link(
     assert recipients() == ["member-a@example.jp"]
     message = mail.outbox[0]
     assert pair.need.title in message.subject
-    assert pair.need.full_url in message.body
+    assert pair.need.full_url + "#idea-call" in message.body
     assert "ぜひご提案ください。" in message.body
+    assert call.is_open
+    (notification,) = Notification.objects.filter(kind="match.idea_call_invitation")
+    assert notification.recipient.email == "member-a@example.jp"
+    assert notification.url.endswith("#idea-call")
     assert events(pair)[-1] == (
         CurationAction.INVITED_TO_CALL,
         coordinator.pk,

@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 
 from hack.matching import curation
 from hack.matching.models import CurationAction, Match, MatchState
-from hack.needs.choices import Stage
 from hack.needs.services import change_need_stage
 from tests import factories
+from tests.calls.factories import make_call
 from tests.matching.factories import CARE_NEED, CARE_SEED, TOURISM_SEED, make_match
 
 
@@ -257,7 +257,7 @@ DECIDED_ACTIONS = [
 def test_only_coordinators_act_on_accepted_matches(
     login, world, coordinator, role, expected, name, prefix, data
 ):
-    change_need_stage(need=world.need, to="open_for_ideas", by=coordinator)
+    make_call(world.need, coordinator)
     curation.accept_match(match=world.match, by=coordinator)
     curation.pin_match(match=world.match, by=coordinator)
     before = world.match.events.count()
@@ -328,10 +328,7 @@ def test_a_refused_action_is_a_message_not_an_error_page(client, world, coordina
         reverse("matching:match-invite-call", args=[world.match.pk]), follow=True
     )
     assert response.status_code == 200
-    expected = _(
-        "The need is not open for ideas (its stage is “%(stage)s”). "
-        "Open an idea call first."
-    ) % {"stage": Stage.PUBLISHED.label}
+    expected = _("The need has no open idea call. Open an idea call first.")
     assert [str(m) for m in response.context["messages"]] == [expected]
     assert world.match.events.count() == 1  # the acceptance only
 
@@ -447,9 +444,9 @@ def test_accepted_matches_offer_the_invitations(client, world, coordinator):
     html = client.get(url).content.decode()
     call = reverse("matching:match-invite-call", args=[world.match.pk])
     group = reverse("matching:match-invite-group", args=[world.match.pk])
-    assert call not in html  # the need is not open for ideas
+    assert call not in html  # the need has no open idea call
     assert group in html
-    change_need_stage(need=world.need, to="open_for_ideas", by=coordinator)
+    make_call(world.need, coordinator)
     html = client.get(url).content.decode()
     assert call in html and group in html
 

@@ -45,3 +45,9 @@ def proposal_status_label(code: str) -> str:
     from ..models import ProposalStatus
 
     return ProposalStatus(code).label if code in ProposalStatus.values else code
+
+
+@register.filter
+def has_open_call(need) -> bool:
+    call = selectors.get_current_call(need)
+    return call is not None and call.is_open
