@@ -4,7 +4,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from hack.calls import selectors, services
 from hack.calls.models import (
@@ -99,9 +99,9 @@ def test_members_ask_and_the_department_answers(call_x, member_a, staff_x, staff
 
 def test_a_question_on_a_closed_call_is_refused_with_a_reason(call_x, member_a):
     close_call(call_x)
-    with pytest.raises(ValidationError) as error:
+    with translation.override("ja"), pytest.raises(ValidationError) as error:
         services.ask_question(call=call_x, by=member_a, question="まだ間に合いますか")
-    assert "open" in error.value.messages[0] or "受付" in error.value.messages[0]
+    assert "期間中" in error.value.messages[0]
     assert not CallQuestion.objects.exists()
 
 
