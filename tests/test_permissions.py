@@ -561,3 +561,137 @@ def test_a_need_moved_to_another_department_belongs_to_that_department(
     client.force_login(staff_x)
     stage = f"/admin/needs/{need.pk}/stage/"
     assert_outcome(client.get(stage), ADMIN_DENIED, stage)
+
+
+# --- Idea calls, proposals, reviews, Q&A and notifications (issue 4) ---------------
+# A proposal of organisation A to a call on department X's need. Another
+# organisation and another department get 404 (whether A proposed is itself
+# confidential); someone who is not city staff gets 403 on the staff pages.
+
+
+@pytest.fixture
+def proposal_world(world, member_a, staff_x):
+    from hack.calls import services as call_services
+    from hack.notifications.services import notify
+    from tests.calls.factories import make_call, make_proposal, pdf_upload
+
+    call = make_call(world.need, staff_x)
+    proposal = make_proposal(call, member_a)
+    attachment = call_services.add_attachment(
+        proposal=proposal, by=member_a, upload=pdf_upload()
+    )
+    question = call_services.ask_question(call=call, by=member_a, question="質問")
+    (notification,) = notify(
+        recipients=[member_a],
+        kind="proposal.status_changed",
+        params={"proposal": proposal.title, "need": world.need.title},
+        url=reverse("calls:proposal-detail", args=[proposal.pk]),
+        email=False,
+    )
+    return SimpleNamespace(
+        call=call,
+        proposal=proposal,
+        attachment=attachment,
+        question=question,
+        notification=notification,
+    )
+
+
+PROPOSAL_READ = {
+    "anonymous": LOGIN,
+    "member_a": 200,
+    "member_b": 404,
+    "staff_x": 200,
+    "staff_y": 404,
+    "coordinator": 200,
+}
+PROPOSAL_WRITE = {**PROPOSAL_READ, "staff_x": 404, "coordinator": 404}
+STAFF_ONLY = {
+    "anonymous": LOGIN,
+    "member_a": 403,
+    "member_b": 403,
+    "staff_x": 200,
+    "staff_y": 404,
+    "coordinator": 200,
+}
+COORDINATOR_ONLY = {**STAFF_ONLY, "staff_x": 403, "staff_y": 403}
+
+
+def _proposal_urls(w):
+    p, a = w.proposal, w.attachment
+    return {
+        "proposal": (reverse("calls:proposal-detail", args=[p.pk]), PROPOSAL_READ),
+        "attachment": (
+            reverse("calls:attachment-download", args=[p.pk, a.pk]),
+            PROPOSAL_READ,
+        ),
+        "edit": (reverse("calls:proposal-edit", args=[p.pk]), PROPOSAL_WRITE),
+        "call-manage": (reverse("calls:call-manage", args=[w.call.pk]), STAFF_ONLY),
+        "review": (reverse("calls:proposal-review", args=[p.pk]), STAFF_ONLY),
+        "decide": (reverse("calls:proposal-decide", args=[p.pk]), STAFF_ONLY),
+        "access-log": (
+            reverse("calls:proposal-access-log", args=[p.pk]),
+            COORDINATOR_ONLY,
+        ),
+    }
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    "view",
+    ["proposal", "attachment", "edit", "call-manage", "review", "decide", "access-log"],
+)
+def test_proposal_pages(login, proposal_world, role, view):
+    path, table = _proposal_urls(proposal_world)[view]
+    response = login(role).get(path)
+    expected = table[role]
+    if expected == LOGIN:
+        assert_outcome(response, LOGIN, path)
+    else:
+        assert response.status_code == expected, (role, view)
+    body = response.content if hasattr(response, "content") else b""
+    if expected != 200:
+        assert proposal_world.proposal.body.encode() not in body
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_the_organisation_changes_its_proposal(login, proposal_world, role):
+    proposal = proposal_world.proposal
+    client = login(role)
+    for name, data in (
+        # Autosave posts the whole form: a submitted proposal keeps its body.
+        ("calls:proposal-autosave", {"title": "書き換え", "body": "本文"}),
+        ("calls:proposal-withdraw", {}),
+    ):
+        client.post(reverse(name, args=[proposal.pk]), data)
+    proposal.refresh_from_db()
+    if role == "member_a":
+        assert proposal.status == "withdrawn" and proposal.title == "書き換え"
+    else:
+        assert proposal.status == "submitted" and proposal.title != "書き換え"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_the_department_answers_questions(login, proposal_world, role):
+    question = proposal_world.question
+    login(role).post(
+        reverse("calls:question-answer", args=[question.pk]),
+        {f"q{question.pk}-answer": "回答"},
+    )
+    question.refresh_from_db()
+    assert question.is_answered == (role in ("staff_x", "coordinator"))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_notification_opens_only_for_its_recipient(login, proposal_world, role):
+    notification = proposal_world.notification
+    path = reverse("notifications:notification-open", args=[notification.pk])
+    response = login(role).post(path)
+    notification.refresh_from_db()
+    if role == "member_a":
+        assert response.status_code == 302 and notification.read_at is not None
+    else:
+        assert response.status_code in (302, 404)
+        assert notification.read_at is None
+        if role != "anonymous":
+            assert response.status_code == 404
