@@ -1,13 +1,12 @@
 """Set up the page tree every installation needs. Idempotent."""
 
 from django.db import transaction
-from wagtail.models import Page, Site, WorkflowPage
+from wagtail.models import Page, Site
 
 from hack.accounts.services import (
-    COORDINATOR_PAGE_PERMISSIONS,
     ensure_coordinator_workflow,
     ensure_role_groups,
-    grant_page_permissions,
+    put_under_coordinator_review,
 )
 from hack.needs.services import ensure_need_index
 from hack.seeds.services import ensure_seed_index
@@ -72,11 +71,5 @@ def ensure_editorial_index(model, *, parent: Page, title: str, slug: str, intro:
         index = model(title=title, slug=slug, intro=intro)
         parent.add_child(instance=index)
         index.save_revision().publish()
-    coordinators, _staff = ensure_role_groups()
-    grant_page_permissions(
-        group=coordinators, page=index, codenames=COORDINATOR_PAGE_PERMISSIONS
-    )
-    WorkflowPage.objects.update_or_create(
-        page=index, defaults={"workflow": ensure_coordinator_workflow()}
-    )
+    put_under_coordinator_review(index=index)
     return index

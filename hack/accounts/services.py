@@ -13,6 +13,7 @@ from wagtail.models import (
     GroupCollectionPermission,
     GroupPagePermission,
     Page,
+    WorkflowPage,
 )
 
 from .models import (
@@ -316,3 +317,15 @@ def grant_page_permissions(*, group, page: Page, codenames) -> None:
         GroupPagePermission.objects.get_or_create(
             group=group, page=page, permission=permission
         )
+
+
+def put_under_coordinator_review(*, index: Page) -> None:
+    """Coordinators add, edit and publish under an index page, and what is
+    submitted there goes through the coordinator approval workflow."""
+    coordinators, _staff = ensure_role_groups()
+    grant_page_permissions(
+        group=coordinators, page=index, codenames=COORDINATOR_PAGE_PERMISSIONS
+    )
+    WorkflowPage.objects.update_or_create(
+        page=index, defaults={"workflow": ensure_coordinator_workflow()}
+    )

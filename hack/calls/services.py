@@ -377,6 +377,15 @@ def _require_open(call: IdeaCall) -> None:
         raise ValidationError(_("The call has not opened yet."))
 
 
+def _lock_for_member(proposal: Proposal, by: User) -> Proposal:
+    """The proposal, locked for this change, once its organisation's member may
+    change it: the call must still be open."""
+    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    _require_member(proposal, by)
+    _require_open(proposal.call)
+    return proposal
+
+
 @transaction.atomic
 def start_proposal(*, call: IdeaCall, by: User) -> Proposal:
     """The organisation's proposal to the call: the existing one, or a new draft."""
@@ -407,9 +416,7 @@ def save_proposal_draft(
     *, proposal: Proposal, by: User, data: dict, seeds=None
 ) -> Proposal:
     """Autosave and the edit form: keep what was typed while the call is open."""
-    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
-    _require_member(proposal, by)
-    _require_open(proposal.call)
+    proposal = _lock_for_member(proposal, by)
     if proposal.status not in (ProposalStatus.DRAFT, ProposalStatus.SUBMITTED):
         raise ValidationError(
             _("A withdrawn proposal must be reopened before it is changed.")
@@ -470,9 +477,7 @@ def _tell_proposer(proposal: Proposal, *, message: str = "") -> None:
 
 @transaction.atomic
 def submit_proposal(*, proposal: Proposal, by: User) -> Proposal:
-    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
-    _require_member(proposal, by)
-    _require_open(proposal.call)
+    proposal = _lock_for_member(proposal, by)
     if proposal.status != ProposalStatus.DRAFT:
         raise ValidationError(_("Only a draft can be submitted."))
     _check_complete(proposal)
@@ -496,9 +501,7 @@ def submit_proposal(*, proposal: Proposal, by: User) -> Proposal:
 
 @transaction.atomic
 def withdraw_proposal(*, proposal: Proposal, by: User) -> Proposal:
-    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
-    _require_member(proposal, by)
-    _require_open(proposal.call)
+    proposal = _lock_for_member(proposal, by)
     if proposal.status not in (ProposalStatus.DRAFT, ProposalStatus.SUBMITTED):
         raise ValidationError(_("This proposal cannot be withdrawn any more."))
     was_submitted = proposal.status == ProposalStatus.SUBMITTED
@@ -511,9 +514,7 @@ def withdraw_proposal(*, proposal: Proposal, by: User) -> Proposal:
 
 @transaction.atomic
 def reopen_proposal(*, proposal: Proposal, by: User) -> Proposal:
-    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
-    _require_member(proposal, by)
-    _require_open(proposal.call)
+    proposal = _lock_for_member(proposal, by)
     if proposal.status != ProposalStatus.WITHDRAWN:
         raise ValidationError(_("Only a withdrawn proposal can be reopened."))
     _change_status(proposal, to=ProposalStatus.DRAFT, by=by)
@@ -524,9 +525,7 @@ def reopen_proposal(*, proposal: Proposal, by: User) -> Proposal:
 
 @transaction.atomic
 def add_attachment(*, proposal: Proposal, by: User, upload) -> ProposalAttachment:
-    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
-    _require_member(proposal, by)
-    _require_open(proposal.call)
+    proposal = _lock_for_member(proposal, by)
     if proposal.status not in (ProposalStatus.DRAFT, ProposalStatus.SUBMITTED):
         raise ValidationError(
             _("A withdrawn proposal must be reopened before it is changed.")

@@ -5,17 +5,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
-from wagtail.models import Page, WorkflowPage
+from wagtail.models import Page
 
 from hack.accounts.models import Department, User
 from hack.accounts.roles import is_coordinator
 from hack.accounts.services import (
-    COORDINATOR_PAGE_PERMISSIONS,
     STAFF_PAGE_PERMISSIONS,
     attach_department_group,
-    ensure_coordinator_workflow,
-    ensure_role_groups,
     grant_page_permissions,
+    put_under_coordinator_review,
 )
 from hack.core.workflows import submit_to_workflow
 
@@ -43,13 +41,7 @@ def ensure_need_index(*, parent: Page) -> NeedIndexPage:
         index = NeedIndexPage(title="ニーズ", slug="needs")
         parent.add_child(instance=index)
         index.save_revision().publish()
-    coordinators, _staff = ensure_role_groups()
-    grant_page_permissions(
-        group=coordinators, page=index, codenames=COORDINATOR_PAGE_PERMISSIONS
-    )
-    WorkflowPage.objects.update_or_create(
-        page=index, defaults={"workflow": ensure_coordinator_workflow()}
-    )
+    put_under_coordinator_review(index=index)
     return index
 
 

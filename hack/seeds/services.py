@@ -9,17 +9,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
-from wagtail.models import Page, WorkflowPage
+from wagtail.models import Page
 
 from hack.accounts.models import Organization, User
 from hack.accounts.roles import is_coordinator, is_member_of
 from hack.accounts.services import (
-    COORDINATOR_PAGE_PERMISSIONS,
     SEED_UPLOADS_COLLECTION_NAME,
     ensure_collection,
-    ensure_coordinator_workflow,
-    ensure_role_groups,
-    grant_page_permissions,
+    put_under_coordinator_review,
 )
 from hack.core.workflows import submit_to_workflow
 
@@ -47,13 +44,7 @@ def ensure_seed_index(*, parent: Page) -> SeedIndexPage:
         index = SeedIndexPage(title="シーズ", slug="seeds")
         parent.add_child(instance=index)
         index.save_revision().publish()
-    coordinators, _staff = ensure_role_groups()
-    grant_page_permissions(
-        group=coordinators, page=index, codenames=COORDINATOR_PAGE_PERMISSIONS
-    )
-    WorkflowPage.objects.update_or_create(
-        page=index, defaults={"workflow": ensure_coordinator_workflow()}
-    )
+    put_under_coordinator_review(index=index)
     return index
 
 

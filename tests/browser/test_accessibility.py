@@ -20,15 +20,22 @@ from django.urls import reverse
 from playwright.sync_api import Page, Response
 
 from cms.models import HomePage, StandardPage
+from hack.calls import selectors as call_selectors
+from hack.calls import services as call_services
+from hack.calls.models import AccessKind, ProposalStatus
 from hack.matching import curation
 from hack.matching.encoders import get_encoder
 from hack.matching.indexing import embed_pages
 from hack.needs.choices import Field, Specificity, Stage
 from hack.needs.selectors import get_department_folder
 from hack.needs.services import change_need_stage
+from hack.notifications import services as notification_services
+from hack.notifications.kinds import EmailCategory
+from hack.notifications.models import Frequency, Notification, SubscriptionKinds
 from hack.seeds.choices import Maturity
 from tests import factories
 from tests.browser.axe import AXE_SCRIPT, format_violations, run_axe
+from tests.calls.factories import close_call, make_call, make_proposal, pdf_upload
 from tests.cms.pages import (
     ACCURACY_MEASURE,
     MISSED_MEASURE,
@@ -118,6 +125,15 @@ def wait_until_settled(page: Page) -> None:
     page.wait_for_function("() => !document.querySelector('[aria-busy=\"true\"]')")
 
 
+def submit_subscription_without_kinds(page: Page) -> Response | None:
+    """The subscription form after a failed submit: its radio buttons come
+    checked, so untick "what to follow" first (the form has novalidate)."""
+    page.locator('main form.stacked-form [name="kinds"]').evaluate_all(
+        "radios => radios.forEach(radio => { radio.checked = false; })"
+    )
+    return submit()(page)
+
+
 PUBLIC_PAGES = [
     Check("home", lambda w: "/"),
     Check("home (desktop)", lambda w: "/", viewport=DESKTOP_VIEWPORT),
@@ -132,8 +148,14 @@ PUBLIC_PAGES = [
         ),
     ),
     Check("needs, filtered to nothing", lambda w: "/needs/?q=存在しない言葉"),
+    Check("needs with an open idea call", lambda w: "/needs/?open_call=on"),
     Check("need", lambda w: w.need.url),
     Check("need open for ideas", lambda w: w.open_need.url),
+    Check(
+        "need with an open idea call (documents, answers, public proposal)",
+        lambda w: w.call_need.url,
+    ),
+    Check("need whose idea call has closed", lambda w: w.closed_need.url),
     Check("department folder", lambda w: get_department_folder(w.department).url),
     Check("seeds", lambda w: "/seeds/"),
     Check("seeds, page 2", lambda w: "/seeds/?page=2"),
@@ -159,6 +181,19 @@ PUBLIC_PAGES = [
     Check("sign up", lambda w: reverse("account_signup")),
     Check("sign up, with errors", lambda w: reverse("account_signup"), then=submit()),
     Check("password reset", lambda w: reverse("account_reset_password")),
+    Check(
+        "unsubscribe from a subscription",
+        lambda w: reverse("notifications:unsubscribe", args=[w.subscription_token]),
+    ),
+    Check(
+        "unsubscribe from a kind of email",
+        lambda w: reverse("notifications:unsubscribe", args=[w.category_token]),
+    ),
+    Check(
+        "unsubscribe, link that does not work",
+        lambda w: reverse("notifications:unsubscribe", args=["not-a-valid-token"]),
+        status=400,
+    ),
 ]
 
 MEMBER_PAGES = [
@@ -208,6 +243,58 @@ MEMBER_PAGES = [
     Check("email addresses", lambda w: reverse("account_email")),
     Check("change password", lambda w: reverse("account_change_password")),
     Check("two-factor authentication", lambda w: reverse("mfa_index")),
+    Check("need with an open idea call, our proposal", lambda w: w.call_need.url),
+    Check("question form", lambda w: reverse("calls:question-ask", args=[w.call.pk])),
+    Check(
+        "question form, with errors",
+        lambda w: reverse("calls:question-ask", args=[w.call.pk]),
+        then=submit(),
+        status=400,
+    ),
+    Check("my proposals", lambda w: reverse("calls:proposal-list-mine")),
+    Check(
+        "proposal form, empty draft",
+        lambda w: reverse("calls:proposal-edit", args=[w.draft_proposal.pk]),
+    ),
+    Check(
+        "proposal form, failed submit",
+        lambda w: reverse("calls:proposal-edit", args=[w.draft_proposal.pk]),
+        then=submit(form="main form#proposal-form", button='button[name="submit"]'),
+        status=400,
+    ),
+    Check(
+        "proposal form, submitted with attachments",
+        lambda w: reverse("calls:proposal-edit", args=[w.submitted_proposal.pk]),
+    ),
+    Check(
+        "draft proposal",
+        lambda w: reverse("calls:proposal-detail", args=[w.draft_proposal.pk]),
+    ),
+    Check(
+        "submitted proposal",
+        lambda w: reverse("calls:proposal-detail", args=[w.submitted_proposal.pk]),
+    ),
+    Check(
+        "decided proposal (with the city's message)",
+        lambda w: reverse("calls:proposal-detail", args=[w.decided_proposal.pk]),
+    ),
+    Check(
+        "notifications, some unread",
+        lambda w: reverse("notifications:notification-list"),
+    ),
+    Check("notification settings", lambda w: reverse("notifications:settings")),
+    Check("subscriptions", lambda w: reverse("notifications:subscription-list")),
+    Check("new subscription", lambda w: reverse("notifications:subscription-create")),
+    Check(
+        "new subscription, with errors",
+        lambda w: reverse("notifications:subscription-create"),
+        then=submit_subscription_without_kinds,
+        status=400,
+    ),
+    Check(
+        "subscription edit form",
+        lambda w: reverse("notifications:subscription-edit", args=[w.subscription.pk]),
+    ),
 ]
 
 STAFF_PAGES = [
@@ -223,6 +310,49 @@ STAFF_PAGES = [
     Check(
         "seeds you may not know you need",
         lambda w: reverse("matching:department-discover", args=[w.department.slug]),
+    ),
+    Check("idea calls", lambda w: reverse("calls:call-list")),
+    Check(
+        "open an idea call", lambda w: reverse("calls:call-create", args=[w.need.pk])
+    ),
+    Check(
+        "open an idea call, with errors",
+        lambda w: reverse("calls:call-create", args=[w.need.pk]),
+        then=submit(),
+        status=400,
+    ),
+    Check(
+        "idea call (questions, scored proposals)",
+        lambda w: reverse("calls:call-manage", args=[w.call.pk]),
+    ),
+    Check("need with an open idea call, as its department", lambda w: w.call_need.url),
+    Check(
+        "proposal, as the department",
+        lambda w: reverse("calls:proposal-detail", args=[w.submitted_proposal.pk]),
+    ),
+    Check(
+        "score a proposal",
+        lambda w: reverse("calls:proposal-review", args=[w.submitted_proposal.pk]),
+    ),
+    Check(
+        "score a proposal, with errors",
+        lambda w: reverse("calls:proposal-review", args=[w.submitted_proposal.pk]),
+        then=submit(),
+        status=400,
+    ),
+    Check(
+        "change my scores",
+        lambda w: reverse("calls:proposal-review", args=[w.public_proposal.pk]),
+    ),
+    Check(
+        "decide on a proposal",
+        lambda w: reverse("calls:proposal-decide", args=[w.submitted_proposal.pk]),
+    ),
+    Check(
+        "decide on a proposal, with errors",
+        lambda w: reverse("calls:proposal-decide", args=[w.submitted_proposal.pk]),
+        then=submit(),
+        status=400,
     ),
 ]
 
@@ -251,6 +381,10 @@ COORDINATOR_PAGES = [
         "curation of a need",
         lambda w: reverse("matching:need-matches", args=[w.need.pk]),
     ),
+    Check(
+        "who read a proposal",
+        lambda w: reverse("calls:proposal-access-log", args=[w.submitted_proposal.pk]),
+    ),
 ]
 
 
@@ -258,8 +392,9 @@ COORDINATOR_PAGES = [
 def world(coordinator, dept_x, staff_x, dept_y, staff_y, org_a, member_a, org_b):
     """Realistic content, built through the services: needs in several fields and
     stages, seeds of two organisations (published, draft), stored suggestions of
-    every type (one accepted, one rejected), a case study, a column and a standard
-    page."""
+    every type (one accepted, one rejected), a case study, a column, a standard
+    page, idea calls (open, closed) with questions, proposals in every state,
+    scores, notifications and subscriptions."""
     member_b = org_b.memberships.get().user
     need = factories.make_need(dept_x, staff_x, publish_by=coordinator)
     open_need = factories.make_need(
@@ -329,7 +464,12 @@ def world(coordinator, dept_x, staff_x, dept_y, staff_y, org_a, member_a, org_b)
     )
     standard_page.save_revision().publish()
 
+    calls = make_calls(
+        dept_x, staff_x, coordinator, member_a, member_b, publish_by=coordinator
+    )
+
     return SimpleNamespace(
+        **calls,
         need=need,
         open_need=open_need,
         seed=seed,
@@ -345,6 +485,128 @@ def world(coordinator, dept_x, staff_x, dept_y, staff_y, org_a, member_a, org_b)
         staff=staff_x,
         coordinator=coordinator,
     )
+
+
+def make_calls(department, staff, coordinator, member, other_member, *, publish_by):
+    """Idea calls on needs of `department`, with what each page shows.
+
+    - an open call with documents, an answered and an unanswered question, the
+      other organisation's submitted proposal (public summary, scored by two
+      reviewers) and `member`'s submitted one (attachments, read by `staff`, the
+      coordinator stepped aside);
+    - a closed call; a call where `member` has an empty draft; a call where
+      `member`'s proposal was shortlisted with a message;
+    - `member`'s notifications (one read), two subscriptions and unsubscribe
+      tokens.
+    """
+
+    def call_on(title, **fields):
+        need = factories.make_need(
+            department, staff, publish_by=publish_by, title=title
+        )
+        return make_call(need, staff, **fields)
+
+    call = call_on(
+        "窓口の呼び出し順をスマートフォンで知らせたい",
+        documents=[pdf_upload("募集要項.pdf"), pdf_upload("窓口の現状.pdf", size=4096)],
+    )
+    asked = call_services.ask_question(
+        call=call, by=member, question="既存の受付番号発券機との連携は必須ですか？"
+    )
+    call_services.answer_question(
+        question=asked,
+        by=staff,
+        answer="必須ではありません。\n発券機の番号を使える場合は評価で考慮します。",
+    )
+    call_services.ask_question(
+        call=call, by=other_member, question="試行に使える窓口はいくつありますか？"
+    )
+    public_proposal = make_proposal(
+        call,
+        other_member,
+        title="LINE で呼び出し順を知らせる",
+        public_summary="待っている人のスマートフォンに呼び出しの近さを知らせます。",
+        summary_is_public=True,
+    )
+    criteria = list(call_selectors.list_criteria(call))
+    call_services.save_review(
+        proposal=public_proposal,
+        by=staff,
+        scores={c.pk: (4, "具体的です。") for c in criteria},
+    )
+    call_services.save_review(
+        proposal=public_proposal,
+        by=coordinator,
+        scores={c.pk: (2, "") for c in criteria},
+    )
+    submitted_proposal = make_proposal(call, member)
+    attachment = call_services.add_attachment(
+        proposal=submitted_proposal, by=member, upload=pdf_upload()
+    )
+    call_services.add_attachment(
+        proposal=submitted_proposal,
+        by=member,
+        upload=pdf_upload(
+            "費用見積もり_2025年度_窓口混雑予測システム.pdf", size=20_000
+        ),
+    )
+    call_services.declare_conflict(
+        proposal=submitted_proposal, by=coordinator, note="昨年この会社に助言しました。"
+    )
+    call_services.record_proposal_access(proposal=submitted_proposal, by=staff)
+    call_services.record_proposal_access(
+        proposal=submitted_proposal,
+        by=staff,
+        kind=AccessKind.DOWNLOAD,
+        attachment=attachment,
+    )
+
+    closed_call = close_call(call_on("図書館の予約本の受け取りを早くしたい"))
+    draft_call = call_on("保育園の入園申請の書類を減らしたい")
+    draft_proposal = call_services.start_proposal(call=draft_call, by=member)
+    decided_call = call_on("粗大ごみの収集予約の電話をなくしたい")
+    decided_proposal = make_proposal(
+        decided_call, member, title="チャットで粗大ごみの収集を予約"
+    )
+    decided_proposal = call_services.decide_proposal(
+        proposal=decided_proposal,
+        by=staff,
+        decision=ProposalStatus.SHORTLISTED,
+        message="一次審査を通過しました。\n来月、担当課との打ち合わせをお願いします。",
+    )
+
+    # Submitting, the answer and the decision told `member`: read the oldest.
+    notification_services.mark_notification_read(
+        notification=Notification.objects.filter(recipient=member).earliest("pk"),
+        by=member,
+    )
+    subscription = notification_services.create_subscription(
+        user=member,
+        data={
+            "fields": [Field.COUNTER, Field.DISASTER],
+            "department": department,
+            "keyword": "防災",
+            "kinds": SubscriptionKinds.CALLS,
+            "frequency": Frequency.WEEKLY,
+        },
+    )
+    notification_services.create_subscription(user=member, data={"is_active": False})
+    return {
+        "call": call,
+        "call_need": call.need,
+        "closed_need": closed_call.need,
+        "public_proposal": public_proposal,
+        "submitted_proposal": submitted_proposal,
+        "draft_proposal": draft_proposal,
+        "decided_proposal": decided_proposal,
+        "subscription": subscription,
+        "subscription_token": notification_services.make_unsubscribe_token(
+            user=member, subscription=subscription
+        ),
+        "category_token": notification_services.make_unsubscribe_token(
+            user=member, category=EmailCategory.PROPOSALS
+        ),
+    }
 
 
 @pytest.fixture
