@@ -120,3 +120,36 @@ def test_member_drafts_submits_and_hears_the_decision(
     emails = [m for m in mail.outbox if setting["member"].email in m.to]
     assert any(DECISION in m.body for m in emails)
     assert browser_problems == []
+
+
+def test_text_typed_after_the_session_expired_is_kept_and_restored(
+    new_context, browser_problems, setting
+):
+    from hack.calls import services as call_services
+
+    proposal = call_services.start_proposal(call=setting["call"], by=setting["member"])
+    context = new_context()
+    page = context.new_page()
+    log_in(page, setting["member"].email)
+    page.goto(f"/proposals/{proposal.pk}/edit/")
+    form = page.locator("#proposal-form")
+    expired = form.get_attribute("data-text-expired")
+
+    context.clear_cookies()  # the session ends while the member is writing
+    form.locator('textarea[name="body"]').fill(BODY)
+    expect(page.locator("#autosave-status")).to_have_text(expired, timeout=10_000)
+    proposal.refresh_from_db()
+    assert proposal.body == ""
+
+    log_in(page, setting["member"].email)
+    page.goto(f"/proposals/{proposal.pk}/edit/")
+    restore = page.locator("#autosave-restore")
+    expect(restore).to_be_visible()
+    restore.locator('[data-restore="yes"]').click()
+    expect(form.locator('textarea[name="body"]')).to_have_value(BODY)
+    expect(page.locator("#autosave-status")).to_contain_text(
+        re.compile(r"\d{2}:\d{2}"), timeout=10_000
+    )
+    proposal.refresh_from_db()
+    assert proposal.body == BODY
+    assert browser_problems == []
