@@ -242,8 +242,10 @@ def remove_call_document(*, document: CallDocument, by: User) -> None:
         raise PermissionDenied(_("You cannot edit this call."))
     if document.call.is_closed:
         raise ValidationError(_("The call has closed; it can no longer be changed."))
-    document.file.delete(save=False)
+    name, storage = document.file.name, document.file.storage
     document.delete()
+    # The file goes only once the row is gone for good.
+    transaction.on_commit(lambda: storage.delete(name))
 
 
 def run_call_schedule(*, now=None) -> dict:

@@ -469,14 +469,22 @@ def test_a_closed_call_cannot_be_edited(login, world):
     assert response["Location"] == reverse("calls:call-manage", args=[world.call.pk])
 
 
-def test_removing_a_document_deletes_its_file(login, world):
+def test_removing_a_document_deletes_its_file_after_commit(
+    login, world, django_capture_on_commit_callbacks
+):
     name = world.document.file.name
     storage = world.document.file.storage
     assert storage.exists(name)
-    login("staff_x").post(
-        reverse("calls:call-document-delete", args=[world.call.pk, world.document.pk])
-    )
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        login("staff_x").post(
+            reverse(
+                "calls:call-document-delete", args=[world.call.pk, world.document.pk]
+            )
+        )
     assert not CallDocument.objects.filter(pk=world.document.pk).exists()
+    assert storage.exists(name), "a rollback would still find its file"
+    for callback in callbacks:
+        callback()
     assert not storage.exists(name)
 
 
