@@ -46,3 +46,13 @@ def is_owner_of(user: User | AnonymousUser, organization: Organization) -> bool:
 
 def is_city_staff(user: User | AnonymousUser) -> bool:
     return is_coordinator(user) or is_department_staff(user)
+
+
+def list_active_members(organization_id: int) -> list[User]:
+    """The people who speak for an organisation: its active members."""
+    return [
+        membership.user
+        for membership in Membership.objects.filter(
+            organization_id=organization_id, user__is_active=True
+        ).select_related("user")
+    ]

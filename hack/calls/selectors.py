@@ -161,6 +161,15 @@ def list_reviewers(call: IdeaCall) -> list[User]:
     )
 
 
+def list_department_staff(call: IdeaCall) -> list[User]:
+    """The reviewers from the need's own department (not the coordinators)."""
+    return [
+        user
+        for user in list_reviewers(call)
+        if user.department_id == call.need.department_id
+    ]
+
+
 @dataclass
 class ReviewSummary:
     proposal: Proposal

@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from hack.accounts.models import Membership, User
-from hack.accounts.roles import get_organization_of
+from hack.accounts.models import User
+from hack.accounts.roles import get_organization_of, list_active_members
 from hack.core.uploads import UploadKind, sniff_mime_type, validate_upload
 from hack.notifications.services import announce, notify
 
@@ -68,15 +68,6 @@ PROPOSAL_TEXT_FIELDS = ("title", "public_summary", "summary_is_public", "body")
 
 def _deadline(call: IdeaCall) -> str:
     return date_format(timezone.localtime(call.closes_at), "DATETIME_FORMAT")
-
-
-def _organization_members(organization_id: int) -> list[User]:
-    return [
-        m.user
-        for m in Membership.objects.filter(
-            organization_id=organization_id, user__is_active=True
-        ).select_related("user")
-    ]
 
 
 # Idea calls --------------------------------------------------------------
@@ -310,11 +301,7 @@ def ask_question(*, call: IdeaCall, by: User, question: str) -> CallQuestion:
     )
     need = call.need
     notify(
-        recipients=[
-            user
-            for user in selectors.list_reviewers(call)
-            if user.department_id == need.department_id
-        ],
+        recipients=selectors.list_department_staff(call),
         kind="question.asked",
         params={"need": need.title},
         url=_call_manage_path(call),
@@ -465,7 +452,7 @@ def _change_status(
 
 def _tell_proposer(proposal: Proposal, *, message: str = "") -> None:
     notify(
-        recipients=_organization_members(proposal.organization_id),
+        recipients=list_active_members(proposal.organization_id),
         kind="proposal.status_changed",
         params={
             "proposal": proposal.title or _("Untitled proposal"),
@@ -489,11 +476,7 @@ def submit_proposal(*, proposal: Proposal, by: User) -> Proposal:
     _tell_proposer(proposal)
     call = proposal.call
     notify(
-        recipients=[
-            user
-            for user in selectors.list_reviewers(call)
-            if user.department_id == call.need.department_id
-        ],
+        recipients=selectors.list_department_staff(call),
         kind="proposal.submitted",
         params={"need": call.need.title, "organization": proposal.organization.name},
         url=_call_manage_path(call),

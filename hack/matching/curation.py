@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from hack.accounts.models import Membership, User
-from hack.accounts.roles import is_coordinator
+from hack.accounts.models import User
+from hack.accounts.roles import is_coordinator, list_active_members
 from hack.calls.selectors import get_current_call
 from hack.needs.choices import Stage
 from hack.needs.selectors import list_published_needs
@@ -189,15 +189,6 @@ def set_match_note(*, match: Match, by: User, note: str) -> Match:
     return match
 
 
-def organization_members(organization) -> list[User]:
-    return [
-        m.user
-        for m in Membership.objects.filter(
-            organization=organization, user__is_active=True
-        ).select_related("user")
-    ]
-
-
 @transaction.atomic
 def invite_to_idea_call(*, match: Match, by: User, message: str = "") -> Match:
     """Invite the seed's organisation to answer the need's open idea call: each
@@ -215,7 +206,7 @@ def invite_to_idea_call(*, match: Match, by: User, message: str = "") -> Match:
     _log(match, CurationAction.INVITED_TO_CALL, by, message)
     need, seed = match.need, match.seed
     notify(
-        recipients=organization_members(seed.organization),
+        recipients=list_active_members(seed.organization_id),
         kind="match.idea_call_invitation",
         params={
             "need": need.title,
