@@ -1,3 +1,5 @@
-"""Websocket routes. Workspaces add theirs here (issue: working groups)."""
+"""Websocket routes."""
 
-websocket_urlpatterns: list = []
+from hack.workspaces.routing import websocket_urlpatterns as workspace_routes
+
+websocket_urlpatterns: list = [*workspace_routes]

@@ -50,6 +50,7 @@ urlpatterns += i18n_patterns(
     path("", include("hack.seeds.urls")),
     path("", include("hack.calls.urls")),
     path("", include("hack.notifications.urls")),
+    path("", include("hack.workspaces.urls")),
     path("matching/", include("hack.matching.urls")),
     path("feeds/needs/", LatestNeedsFeed(), name="needs-feed"),
     path("feeds/seeds/", LatestSeedsFeed(), name="seeds-feed"),

@@ -50,18 +50,18 @@ def get_private_storage() -> PrivateStorage:
     return PrivateStorage()
 
 
-def _random_name(prefix: str, filename: str) -> str:
+def random_file_name(prefix: str, filename: str) -> str:
     # The stored name says nothing about the proposal or the original file.
     suffix = PurePath(filename).suffix.lower()[:10]
     return f"{prefix}/{uuid.uuid4().hex}{suffix}"
 
 
 def call_document_path(instance, filename):
-    return _random_name("calls", filename)
+    return random_file_name("calls", filename)
 
 
 def attachment_path(instance, filename):
-    return _random_name("proposals", filename)
+    return random_file_name("proposals", filename)
 
 
 class CallStatus(models.TextChoices):

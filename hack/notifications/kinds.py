@@ -22,6 +22,7 @@ class EmailCategory(models.TextChoices):
     REVIEWS = "reviews", _("Proposals to review")
     REMINDERS = "reminders", _("Deadline reminders")
     SUBSCRIPTIONS = "subscriptions", _("New needs and idea calls")
+    WORKING_GROUPS = "working_groups", _("Working groups")
 
 
 @dataclass(frozen=True)

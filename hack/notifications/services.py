@@ -96,6 +96,10 @@ REASONS = {
         "You receive this email because you subscribed to new needs and idea calls "
         "on YOKOHAMA Hack!."
     ),
+    EmailCategory.WORKING_GROUPS: _(
+        "You receive this email because you are in a working group on "
+        "YOKOHAMA Hack!."
+    ),
 }
 
 

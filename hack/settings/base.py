@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "hack.notifications",
     "hack.calls",
     "hack.matching",
+    "hack.workspaces",
     "cms",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
