@@ -51,6 +51,8 @@ urlpatterns += i18n_patterns(
     path("", include("hack.calls.urls")),
     path("", include("hack.notifications.urls")),
     path("", include("hack.workspaces.urls")),
+    path("", include("hack.pilots.urls")),
+    path("", include("hack.participation.urls")),
     path("matching/", include("hack.matching.urls")),
     path("feeds/needs/", LatestNeedsFeed(), name="needs-feed"),
     path("feeds/seeds/", LatestSeedsFeed(), name="seeds-feed"),

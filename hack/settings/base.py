@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "hack.calls",
     "hack.matching",
     "hack.workspaces",
+    "hack.pilots",
+    "hack.participation",
     "cms",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
