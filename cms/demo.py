@@ -36,6 +36,7 @@ from wagtail.models import WorkflowState
 
 from cms.demo_calls import load_idea_calls
 from cms.demo_cases import load_case_studies
+from cms.demo_workspaces import load_working_groups
 from cms.models import CaseStudyPage, ColumnPage
 from cms.services import set_up_site
 from hack.accounts import services as account_services
@@ -45,6 +46,7 @@ from hack.calls.models import IdeaCall, Proposal, ProposalStatus
 from hack.needs import services as need_services
 from hack.needs.choices import FIELD_BY_JAPANESE_LABEL, STAGE_ORDER, Stage
 from hack.needs.models import NeedPage, NeedStageChange
+from hack.participation.services import load_demo_targets
 from hack.seeds import services as seed_services
 from hack.seeds.choices import Maturity
 from hack.seeds.models import SeedPage
@@ -469,6 +471,15 @@ class DemoLoader:
             load_case_studies(by=self.coordinator, count=self._count)
         with self.timed("idea calls"):
             load_idea_calls(member_emails=list(MEMBER_LOGINS), count=self._count)
+        with self.timed("working groups"):
+            load_working_groups(
+                coordinator=self.coordinator,
+                staff_emails=list(STAFF_LOGINS),
+                member_emails=list(MEMBER_LOGINS),
+                count=self._count,
+            )
+        with self.timed("participation targets"):
+            load_demo_targets()
         self.collect(departments, organizations)
         return self.report
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from hack.accounts.models import Membership, User
@@ -75,7 +76,14 @@ def _member(email: str) -> User | None:
 def load_idea_calls(
     *, member_emails: list[str], count: Callable[[str, bool], None]
 ) -> None:
-    needs = NeedPage.objects.live().filter(stage=Stage.OPEN_FOR_IDEAS).order_by("pk")
+    # Needs with a call stay in the list after a working group moved them on, so a
+    # second run finds the same calls in the same order.
+    needs = (
+        NeedPage.objects.live()
+        .filter(Q(stage=Stage.OPEN_FOR_IDEAS) | Q(idea_calls__isnull=False))
+        .distinct()
+        .order_by("pk")
+    )
     calls = []
     now = timezone.now()
     for need in needs:

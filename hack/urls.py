@@ -52,6 +52,7 @@ urlpatterns += i18n_patterns(
     path("", include("hack.notifications.urls")),
     path("", include("hack.workspaces.urls")),
     path("", include("hack.pilots.urls")),
+    path("", include("cms.urls")),
     path("", include("hack.participation.urls")),
     path("matching/", include("hack.matching.urls")),
     path("feeds/needs/", LatestNeedsFeed(), name="needs-feed"),

@@ -110,6 +110,9 @@ DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a writer instead of failing at once under the dev server's threads.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Take the write lock at BEGIN: concurrent writers (two chat posts) wait for
+    # each other instead of failing with "database is locked".
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -197,6 +200,10 @@ MATCHING_CHECK_ENCODER = True
 # "sync" (inline after commit: tests) or "off" (only `send_notifications`,
 # run from cron, sends them; it also retries failures).
 NOTIFICATIONS_DELIVERY = env.str("NOTIFICATIONS_DELIVERY", default="background")
+
+# Workspaces: how often each open websocket reads membership and session again and
+# refreshes its presence row, in case a removal or logout message was lost.
+WORKSPACE_RECHECK_SECONDS = env.float("WORKSPACE_RECHECK_SECONDS", default=3.0)
 
 # Email: EMAIL_URL (smtp://user:pass@host:587, consolemail://, filemail://...).
 # On the embedded default each email is written to var/mail/ so a new user can

@@ -2,19 +2,27 @@
 here and nowhere else (Channels allows ASCII only; never from URL text).
 
 Every send happens after the transaction commits, so a client is never told about
-a row it cannot read yet, and a rolled-back write is never announced.
+a row it cannot read yet, and a rolled-back write is never announced. A send that
+fails (the layer is away) is logged and does not undo or fail the write: sockets
+catch up from the database (by seq) and the consumer's watchdog still closes the
+sockets of someone removed or logged out.
 
 Events (server → browser), all {"type": "<noun>.<verb>", ...}:
-  message.created   a chat message (seq is gap-free per group)
-  presence.changed  who is connected now and how many members there are
-  notes.saved       a new notes version (who, version)
-  activity.created  a timeline entry
-  meeting.changed   a meeting was scheduled or its minutes recorded
-  file.changed      a file was added or removed
-  group.changed     stage or status changed
-To one person's sockets (user.<id>):
-  membership.revoked  removed from a group: sockets on it close at once
-  session.ended       logged out: sockets of that session close at once
+  message.created   {"seq", "id", "author_id", "author", "body", "created_at",
+                    "client_id"}: a chat message (seq is gap-free per group; the
+                    sender gets it too and can match its client_id)
+  presence.changed  {"present": [{"id", "name"}], "count", "members"}: who is
+                    connected now (count = people, not sockets) and how many
+                    members the group has
+  notes.saved       {"version", "by"}: a new notes version
+  activity.created  {"id", "verb", "actor", "params"}: a timeline entry
+  meeting.changed   {"id"}: a meeting was scheduled or its minutes recorded
+  file.changed      {["id"]}: a file was added (id) or removed
+  group.changed     {"stage", "status"}: stage or status changed
+To one person's sockets (user.<id>), never forwarded to the browser:
+  membership.revoked  {"group_id"} removed from a group: its sockets close (4403)
+  session.ended       {"session_key"} logged out: that session's sockets close
+                      (4401)
 """
 
 from asgiref.sync import async_to_sync
@@ -39,11 +47,13 @@ def _send(name: str, message: dict) -> None:
 def broadcast(group_id: int, event: dict) -> None:
     """Send `event` to every socket on the group's workspace, after commit."""
     message = {"type": "workspace.event", "event": event}
-    transaction.on_commit(lambda: _send(workspace_group(group_id), message))
+    transaction.on_commit(
+        lambda: _send(workspace_group(group_id), message), robust=True
+    )
 
 
 def tell_user(user_id: int, message: dict) -> None:
     """Send a control message (membership.revoked, session.ended) to every socket
     of one person, after commit."""
     payload = {**message, "type": message["type"].replace(".", "_")}
-    transaction.on_commit(lambda: _send(user_group(user_id), payload))
+    transaction.on_commit(lambda: _send(user_group(user_id), payload), robust=True)

@@ -159,6 +159,7 @@ def list_messages(
 ) -> list[Message]:
     """Messages in seq order: the ones after `after` (catching up, oldest first,
     up to `limit`), or the `limit` latest before `before` (history)."""
+    limit = max(0, int(limit))
     messages = Message.objects.filter(group_id=group_id).select_related("author")
     if after is not None:
         return list(messages.filter(seq__gt=after).order_by("seq")[:limit])
@@ -172,13 +173,22 @@ def list_activities(group: WorkingGroup, limit: int = 100) -> QuerySet[Activity]
 
 
 def list_present_users(group_id: int) -> list[User]:
+    """Members with a fresh connection. A person removed from the group is not
+    counted even while their socket is still closing."""
     since = timezone.now() - PRESENCE_FRESHNESS
     user_ids = (
         Connection.objects.filter(group_id=group_id, last_seen__gte=since)
         .values_list("user_id", flat=True)
         .distinct()
     )
-    return list(User.objects.filter(pk__in=list(user_ids)).order_by("pk"))
+    members = GroupMember.objects.filter(
+        group_id=group_id, removed_at__isnull=True
+    ).values_list("user_id", flat=True)
+    return list(
+        User.objects.filter(pk__in=list(user_ids), is_active=True)
+        .filter(pk__in=members)
+        .order_by("pk")
+    )
 
 
 def list_candidate_organizations(group: WorkingGroup) -> list[dict]:
@@ -215,6 +225,200 @@ def search_organizations(query: str, *, limit: int = 20):
     query = query.strip()
     if not query:
         return Organization.objects.none()
-    return Organization.objects.filter(
-        name__icontains=query
-    ).order_by("name")[:limit]
+    return Organization.objects.filter(name__icontains=query).order_by("name")[:limit]
+
+
+# Reads for the management pages and the need page's panel -----------------------
+# (Imported here, not at the top, because this section was appended in its own
+# change; the lead may move them up.)
+
+from django.db.models import Count, Q  # noqa: E402
+
+from hack.accounts.roles import COORDINATORS_GROUP  # noqa: E402
+from hack.needs.choices import Stage  # noqa: E402
+from hack.needs.models import NeedPage  # noqa: E402
+
+
+def list_groups_to_manage_with_counts(
+    user: User, *, status: str = ""
+) -> QuerySet[WorkingGroup]:
+    """The groups a person manages, with their active members and pending
+    requests counted. Counted on a fresh queryset: filtering a facilitator's
+    groups through `members` would otherwise count only their own row."""
+    groups = WorkingGroup.objects.filter(
+        pk__in=list_groups_to_manage(user).values("pk")
+    )
+    if status in GroupStatus.values:
+        groups = groups.filter(status=status)
+    return (
+        groups.select_related("need")
+        .annotate(
+            member_count=Count(
+                "members", filter=Q(members__removed_at__isnull=True), distinct=True
+            ),
+            pending_count=Count(
+                "join_requests",
+                filter=Q(join_requests__status=JoinRequestStatus.PENDING),
+                distinct=True,
+            ),
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
+def list_group_organizations(group_ids) -> dict[int, list[Organization]]:
+    """The organisations with active members in each group, by name."""
+    rows = (
+        GroupMember.objects.filter(
+            group_id__in=list(group_ids),
+            removed_at__isnull=True,
+            organization__isnull=False,
+        )
+        .select_related("organization")
+        .order_by("organization__name", "organization_id")
+    )
+    found: dict[int, dict[int, Organization]] = {}
+    for member in rows:
+        found.setdefault(member.group_id, {})[member.organization_id] = (
+            member.organization
+        )
+    return {group_id: list(orgs.values()) for group_id, orgs in found.items()}
+
+
+def list_organization_ids_in_group(group: WorkingGroup) -> set[int]:
+    return set(
+        GroupMember.objects.filter(
+            group=group, removed_at__isnull=True, organization__isnull=False
+        ).values_list("organization_id", flat=True)
+    )
+
+
+def list_staff_candidates(group: WorkingGroup) -> dict[str, list[User]]:
+    """City staff who can be added to a group, without its current members:
+    active department staff (the need's department apart, to come first) and
+    active coordinators, who join as facilitators."""
+    present = GroupMember.objects.filter(group=group, removed_at__isnull=True).values(
+        "user_id"
+    )
+    staff = (
+        User.objects.filter(is_active=True, department__isnull=False)
+        .exclude(pk__in=present)
+        .select_related("department")
+    )
+    coordinators = (
+        User.objects.filter(is_active=True)
+        .filter(Q(groups__name=COORDINATORS_GROUP) | Q(is_superuser=True))
+        .exclude(pk__in=present)
+        .distinct()
+    )
+    need_department = group.need.department_id
+
+    def by_name(users):
+        return sorted(users, key=lambda u: (str(u).casefold(), u.pk))
+
+    staff = list(staff)
+    return {
+        "same_department": by_name(
+            u for u in staff if u.department_id == need_department
+        ),
+        "other_departments": sorted(
+            (u for u in staff if u.department_id != need_department),
+            key=lambda u: (str(u.department), str(u).casefold(), u.pk),
+        ),
+        "coordinators": by_name(coordinators),
+    }
+
+
+def list_public_groups_of_need(need) -> list[WorkingGroup]:
+    """The groups shown on a need page: only once the need is public."""
+    if not need.live:
+        return []
+    return list(
+        WorkingGroup.objects.filter(need=need)
+        .select_related("need")
+        .order_by("created_at", "pk")
+    )
+
+
+def list_needs_without_group():
+    """Published needs still open to a working group (not closed) that have no
+    active group: where a coordinator may want to form one."""
+    return (
+        NeedPage.objects.live()
+        .exclude(stage=Stage.CLOSED)
+        .exclude(working_groups__status=GroupStatus.ACTIVE)
+        .select_related("department")
+        .order_by("-first_published_at", "-pk")
+    )
+
+
+# Reads for the member-facing workspace pages ---------------------------------
+
+
+def list_my_groups(user: User) -> QuerySet[WorkingGroup]:
+    """The groups a person is a member of now, each with `member_count`."""
+    from django.db.models import Count, Q
+
+    ids = list_groups_of(user).values("pk")
+    return (
+        WorkingGroup.objects.filter(pk__in=ids)
+        .select_related("need")
+        .annotate(
+            member_count=Count(
+                "members", filter=Q(members__removed_at__isnull=True), distinct=True
+            )
+        )
+        .order_by("-created_at")
+    )
+
+
+def list_joinable_groups(user: User) -> list[WorkingGroup]:
+    """Open groups a person with an organisation could ask to join, each with
+    `pending_request` (their organisation's unanswered request, or None)."""
+    organization = get_organization_of(user)
+    if organization is None:
+        return []
+    mine = list_groups_of(user).values("pk")
+    pending = {
+        r.group_id: r
+        for r in JoinRequest.objects.filter(
+            organization=organization, status=JoinRequestStatus.PENDING
+        )
+    }
+    groups = list(list_open_groups().exclude(pk__in=mine).order_by("-created_at"))
+    for group in groups:
+        group.pending_request = pending.get(group.pk)
+    return groups
+
+
+def get_notes(group: WorkingGroup):
+    from .models import Notes
+
+    return Notes.objects.filter(group=group).select_related("updated_by").first()
+
+
+def list_notes_versions(group: WorkingGroup):
+    from .models import NotesVersion
+
+    return NotesVersion.objects.filter(notes__group=group).select_related("author")
+
+
+def get_notes_version(group: WorkingGroup, version: int):
+    return list_notes_versions(group).filter(version=version).first()
+
+
+def list_meetings(group: WorkingGroup, *, now=None) -> tuple[list, list]:
+    """(upcoming, past): upcoming soonest first, past latest first."""
+    from .models import Meeting
+
+    now = now or timezone.now()
+    meetings = Meeting.objects.filter(group=group).select_related("created_by")
+    upcoming = list(meetings.filter(starts_at__gte=now).order_by("starts_at"))
+    past = list(meetings.filter(starts_at__lt=now).order_by("-starts_at"))
+    return upcoming, past
+
+
+def list_files(group: WorkingGroup):
+    from .models import WorkspaceFile
+
+    return WorkspaceFile.objects.filter(group=group).select_related("uploaded_by")

@@ -18,7 +18,8 @@ from hack.accounts.models import Organization, User
 from hack.accounts.roles import (
     get_organization_of,
     is_coordinator,
-    is_member_of,
+)
+from hack.accounts.roles import (
     list_active_members as list_organization_members,
 )
 from hack.calls.services import ATTACHMENT_UPLOAD  # same kinds as proposals
@@ -29,6 +30,7 @@ from hack.needs.services import change_need_stage
 from hack.notifications.services import notify
 
 from . import realtime, selectors
+from .merge import merge_texts
 from .models import (
     MAX_FILES_PER_GROUP,
     MESSAGE_MAX_LENGTH,
@@ -50,7 +52,6 @@ from .models import (
     WorkingGroup,
     WorkspaceFile,
 )
-from .merge import merge_texts
 
 
 class NotesConflict(ValidationError):
@@ -86,7 +87,9 @@ def _record(group: WorkingGroup, by: User | None, verb: str, **params) -> Activi
 
 def _require_manager(group: WorkingGroup, by: User) -> None:
     if not selectors.can_manage_group(by, group):
-        raise PermissionDenied(_("Only the group's facilitators and coordinators can do this."))
+        raise PermissionDenied(
+            _("Only the group's facilitators and coordinators can do this.")
+        )
 
 
 def _require_member(group: WorkingGroup, by: User) -> GroupMember:
@@ -108,6 +111,12 @@ def _lock(group: WorkingGroup) -> WorkingGroup:
     return WorkingGroup.objects.select_for_update().get(pk=group.pk)
 
 
+def _clean_text(text: str | None) -> str:
+    """Text from a websocket frame or a form, without the NUL characters
+    PostgreSQL refuses to store (and nobody types)."""
+    return (text or "").replace("\x00", "")
+
+
 # Groups and members --------------------------------------------------------
 
 
@@ -124,6 +133,8 @@ def form_working_group(
     The need moves to the working-group stage if it has not passed it."""
     if not is_coordinator(by):
         raise PermissionDenied(_("Only coordinators can form a working group."))
+    # The stage and publication as they are now, not as the caller read them.
+    need = NeedPage.objects.get(pk=need.pk)
     if not need.live:
         raise ValidationError(_("A working group needs a published need."))
     if need.stage == Stage.CLOSED:
@@ -204,6 +215,8 @@ def add_staff_member(
     group = _lock(group)
     _require_manager(group, by)
     _require_active(group)
+    if not user.is_active:
+        raise ValidationError(_("%(name)s's account is not active.") % {"name": user})
     if facilitator:
         if not is_coordinator(user):
             raise ValidationError(_("Only coordinators can facilitate a group."))
@@ -248,6 +261,11 @@ def add_organization(
             )
         )
     ]
+    if not added:
+        raise ValidationError(
+            _("The members of %(organization)s are in the group already.")
+            % {"organization": organization.name}
+        )
     JoinRequest.objects.filter(
         group=group, organization=organization, status=JoinRequestStatus.PENDING
     ).update(
@@ -260,6 +278,9 @@ def add_organization(
 def _end_membership(member: GroupMember) -> None:
     member.removed_at = timezone.now()
     member.save(update_fields=["removed_at"])
+    # Presence counts the person out at once; their sockets close on the
+    # message below, and closing finds nothing left to delete.
+    Connection.objects.filter(group_id=member.group_id, user_id=member.user_id).delete()
     realtime.tell_user(
         member.user_id, {"type": "membership.revoked", "group_id": member.group_id}
     )
@@ -371,7 +392,9 @@ def decide_join_request(
             params={"group": group.title, "reason": reason.strip()},
             url=reverse("workspaces:group-list"),
         )
-    request.status = JoinRequestStatus.ACCEPTED if accept else JoinRequestStatus.DECLINED
+    request.status = (
+        JoinRequestStatus.ACCEPTED if accept else JoinRequestStatus.DECLINED
+    )
     request.decided_by = by
     request.decided_at = timezone.now()
     request.reason = reason.strip()
@@ -422,7 +445,8 @@ def close_group(*, group: WorkingGroup, by: User, reason: str = "") -> WorkingGr
     group.save(update_fields=["status", "closed_at"])
     _record(group, by, ActivityVerb.CLOSED, reason=reason.strip()[:500])
     realtime.broadcast(
-        group.pk, {"type": "group.changed", "stage": group.stage, "status": group.status}
+        group.pk,
+        {"type": "group.changed", "stage": group.stage, "status": group.status},
     )
     return group
 
@@ -447,8 +471,8 @@ def post_message(
 ) -> Message:
     """Store the message, then broadcast it. The group row is locked while the
     next seq is taken, so seqs commit in order and never leave a gap."""
-    body = (body or "").strip()
-    client_id = (client_id or "")[:64]
+    body = _clean_text(body).strip()
+    client_id = _clean_text(client_id)[:64]
     if not body:
         raise ValidationError({"body": _("Write a message first.")})
     if len(body) > MESSAGE_MAX_LENGTH:
@@ -466,6 +490,12 @@ def post_message(
             group = _lock(group)
             _require_member(group, by)
             _require_active(group)
+            if client_id:
+                existing = Message.objects.filter(
+                    group=group, author=by, client_id=client_id
+                ).first()
+                if existing is not None:
+                    return existing  # a retry: stored once, announced once
             group.last_message_seq += 1
             group.save(update_fields=["last_message_seq"])
             message = Message.objects.create(
@@ -492,6 +522,19 @@ def post_message(
 # Notes ---------------------------------------------------------------------
 
 
+def _check_notes_length(body: str, *, merged: bool = False) -> None:
+    if len(body) <= NOTES_MAX_LENGTH:
+        return
+    if merged:
+        message = _(
+            "Together with the changes saved meanwhile, the notes would be longer "
+            "than %(limit)s characters. Shorten them and save again."
+        )
+    else:
+        message = _("The notes can be at most %(limit)s characters.")
+    raise ValidationError({"body": message % {"limit": NOTES_MAX_LENGTH}})
+
+
 @transaction.atomic
 def save_notes(
     *, group: WorkingGroup, by: User, body: str, base_version: int, format: str
@@ -505,14 +548,14 @@ def save_notes(
     _require_active(group)
     if format not in NotesFormat.values:
         raise ValidationError({"format": _("Choose plain text or Markdown.")})
-    body = (body or "").replace("\r\n", "\n")
-    if len(body) > NOTES_MAX_LENGTH:
-        raise ValidationError(
-            {
-                "body": _("The notes can be at most %(limit)s characters.")
-                % {"limit": NOTES_MAX_LENGTH}
-            }
-        )
+    try:
+        base_version = int(base_version)
+    except (TypeError, ValueError):
+        base_version = -1
+    if base_version < 0:
+        raise ValidationError(_("That version of the notes does not exist."))
+    body = _clean_text(body).replace("\r\n", "\n").replace("\r", "\n")
+    _check_notes_length(body)
     notes, _created = Notes.objects.select_for_update().get_or_create(group=group)
     merged = False
     if base_version != notes.version:
@@ -535,6 +578,7 @@ def save_notes(
                 current=notes,
             )
         body, merged = result, result != body
+        _check_notes_length(body, merged=True)
     if body == notes.body and format == notes.format:
         return notes, merged
     notes.version += 1
@@ -586,7 +630,19 @@ def schedule_meeting(
     _require_member(group, by)
     _require_active(group)
     now = now or timezone.now()
+    # A time without a zone is the city's local time (Asia/Tokyo).
+    if starts_at is not None and timezone.is_naive(starts_at):
+        starts_at = timezone.make_aware(starts_at)
+    if ends_at is not None and timezone.is_naive(ends_at):
+        ends_at = timezone.make_aware(ends_at)
+    title, place, online_url = (
+        _clean_text(title).strip(),
+        _clean_text(place).strip(),
+        _clean_text(online_url).strip(),
+    )
     errors = {}
+    if not title:
+        errors["title"] = _("Give the meeting a title.")
     if starts_at is None:
         errors["starts_at"] = _("Enter the date and time of the meeting.")
     elif starts_at < now:
@@ -595,27 +651,33 @@ def schedule_meeting(
         )
     elif ends_at is not None and ends_at <= starts_at:
         errors["ends_at"] = _("The meeting must end after it starts.")
-    if not place.strip() and not online_url.strip():
+    if not place and not online_url:
         errors["place"] = _("Give a place or an online meeting link.")
     if errors:
         raise ValidationError(errors)
     meeting = Meeting(
         group=group,
-        title=title.strip(),
+        title=title,
         starts_at=starts_at,
         ends_at=ends_at,
-        place=place.strip(),
-        online_url=online_url.strip(),
-        agenda=agenda.strip(),
+        place=place,
+        online_url=online_url,
+        agenda=_clean_text(agenda).strip(),
         created_by=by,
     )
     meeting.full_clean()
     meeting.save()
     _record(
-        group, by, ActivityVerb.MEETING_SCHEDULED, meeting=meeting.title, when=_when(meeting)
+        group,
+        by,
+        ActivityVerb.MEETING_SCHEDULED,
+        meeting=meeting.title,
+        when=_when(meeting),
     )
     _meeting_changed(meeting)
-    others = [m.user for m in selectors.list_active_members(group) if m.user_id != by.pk]
+    others = [
+        m.user for m in selectors.list_active_members(group) if m.user_id != by.pk
+    ]
     notify(
         recipients=others,
         kind="workspace.meeting_scheduled",
@@ -629,8 +691,9 @@ def schedule_meeting(
 def record_minutes(*, meeting: Meeting, by: User, minutes: str) -> Meeting:
     group = _lock(meeting.group)
     _require_member(group, by)
+    _require_active(group)
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    meeting.minutes = (minutes or "").strip()
+    meeting.minutes = _clean_text(minutes).strip()
     meeting.full_clean()
     meeting.save(update_fields=["minutes"])
     _record(group, by, ActivityVerb.MINUTES_RECORDED, meeting=meeting.title)
@@ -674,6 +737,9 @@ def add_file(*, group: WorkingGroup, by: User, upload) -> WorkspaceFile:
 def remove_file(*, file: WorkspaceFile, by: User) -> None:
     group = _lock(file.group)
     _require_member(group, by)
+    file = WorkspaceFile.objects.filter(pk=file.pk, group=group).first()
+    if file is None:
+        raise ValidationError(_("This file has already been removed."))
     if file.uploaded_by_id != by.pk and not selectors.can_manage_group(by, group):
         raise PermissionDenied(
             _("Only the person who added a file or a facilitator can remove it.")
@@ -692,7 +758,11 @@ def remove_file(*, file: WorkspaceFile, by: User) -> None:
 def open_connection(*, group_id: int, user_id: int, channel_name: str) -> None:
     Connection.objects.update_or_create(
         channel_name=channel_name,
-        defaults={"group_id": group_id, "user_id": user_id, "last_seen": timezone.now()},
+        defaults={
+            "group_id": group_id,
+            "user_id": user_id,
+            "last_seen": timezone.now(),
+        },
     )
     _presence_changed(group_id)
 
@@ -707,7 +777,9 @@ def close_connection(*, channel_name: str) -> None:
 
 
 def touch_connection(*, channel_name: str) -> None:
-    Connection.objects.filter(channel_name=channel_name).update(last_seen=timezone.now())
+    Connection.objects.filter(channel_name=channel_name).update(
+        last_seen=timezone.now()
+    )
 
 
 def forget_stale_connections(*, older_than: timedelta = timedelta(minutes=5)) -> int:

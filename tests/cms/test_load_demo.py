@@ -42,6 +42,16 @@ from hack.needs.choices import Field, Specificity, Stage
 from hack.needs.models import NeedPage, NeedStageChange
 from hack.seeds.choices import Maturity
 from hack.seeds.models import SeedPage
+from hack.workspaces.models import (
+    Activity,
+    GroupMember,
+    GroupStage,
+    JoinRequest,
+    Meeting,
+    Message,
+    NotesVersion,
+    WorkingGroup,
+)
 
 FIRST_PASSWORD = "first-demo-password-42"
 ROLE_EMAILS = [
@@ -99,6 +109,13 @@ def snapshot() -> dict:
         CallQuestion,
         Proposal,
         ProposalStatusChange,
+        WorkingGroup,
+        GroupMember,
+        JoinRequest,
+        Message,
+        NotesVersion,
+        Meeting,
+        Activity,
     ]
     return {
         "counts": {model.__name__: model.objects.count() for model in models},
@@ -119,7 +136,8 @@ def test_departments_and_needs(loaded):
     assert set(live.values_list("field", flat=True)) == set(Field.values)
     assert set(live.values_list("specificity", flat=True)) == set(Specificity.values)
     assert live.filter(stage=Stage.OPEN_FOR_IDEAS).count() >= 3
-    assert live.filter(stage=Stage.WORKING_GROUP).count() == 1
+    # N016 was moved there; forming the demo groups moved N005 and N025 too.
+    assert live.filter(stage=Stage.WORKING_GROUP).count() == 3
     assert live.filter(stage=Stage.PILOT).count() == 1
     assert live.filter(stage=Stage.IMPLEMENTED).count() == 1
 
@@ -258,11 +276,13 @@ def test_two_columns_an_interview_and_an_article(loaded):
 
 def test_open_calls_with_proposals_in_every_state_a_role_needs(loaded):
     calls = IdeaCall.objects.all()
-    assert (
-        calls.count()
-        == NeedPage.objects.filter(stage=Stage.OPEN_FOR_IDEAS).count()
-        >= 3
+    # Every need still open for ideas has its call; forming a working group moved
+    # two of them on to the working-group stage, calls still open.
+    open_needs = NeedPage.objects.filter(stage=Stage.OPEN_FOR_IDEAS)
+    assert set(calls.values_list("need", flat=True)) >= set(
+        open_needs.values_list("pk", flat=True)
     )
+    assert calls.count() >= 3
     assert all(call.is_open for call in calls)
     statuses = set(Proposal.objects.values_list("status", flat=True))
     assert statuses == {
@@ -277,6 +297,33 @@ def test_open_calls_with_proposals_in_every_state_a_role_needs(loaded):
     assert CallQuestion.objects.filter(answered_at__isnull=False).count() == 1
     shortlisted = Proposal.objects.get(status=ProposalStatus.SHORTLISTED)
     assert "一次選考" in shortlisted.decision_message
+
+
+def test_working_groups_in_different_stages_with_history(loaded):
+    groups = {group.title: group for group in WorkingGroup.objects.all()}
+    assert len(groups) == 3
+    assert {g.stage for g in groups.values()} == {
+        GroupStage.IDEATE,
+        GroupStage.TEST,
+        GroupStage.EMPATHISE,
+    }
+    counter = next(g for g in groups.values() if g.stage == GroupStage.IDEATE)
+    emails = set(
+        GroupMember.objects.filter(group=counter, removed_at__isnull=True).values_list(
+            "user__email", flat=True
+        )
+    )
+    assert {"staff@demo.example.jp", "member@demo.example.jp"} <= emails
+    assert "member2@demo.example.jp" not in emails
+    assert counter.messages.count() == 5
+    assert counter.last_message_seq == 5
+    assert counter.notes.versions.count() == 2
+    assert "アバターロボット" in counter.notes.body
+    meetings = list(counter.meetings.order_by("starts_at"))
+    assert len(meetings) == 2 and meetings[0].minutes and not meetings[1].minutes
+    assert counter.activities.count() >= 10
+    assert counter.need.stage == Stage.WORKING_GROUP
+    assert JoinRequest.objects.filter(status="pending").count() == 1
 
 
 def test_the_demo_home_page_shows_non_zero_figures(loaded, client):
