@@ -226,8 +226,8 @@ class Client:
                 timeout,
             )
         except Exception as error:  # noqa: BLE001 - counted and reported
-            status = getattr(error, "status", None)
-            name = type(error).__name__ + (f" {status}" if status else "")
+            detail = getattr(error, "status", None) or getattr(error, "strerror", "")
+            name = type(error).__name__ + (f" {detail}" if detail else "")
             self.run.connect_failures[name] += 1
             return False
         self.reader = asyncio.ensure_future(self.read())

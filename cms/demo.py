@@ -36,6 +36,7 @@ from wagtail.models import WorkflowState
 
 from cms.demo_calls import load_idea_calls
 from cms.demo_cases import load_case_studies
+from cms.demo_pilots import load_demo_pilots
 from cms.demo_workspaces import load_working_groups
 from cms.models import CaseStudyPage, ColumnPage
 from cms.services import set_up_site
@@ -478,6 +479,9 @@ class DemoLoader:
                 member_emails=list(MEMBER_LOGINS),
                 count=self._count,
             )
+        with self.timed("pilots"):
+            made = load_demo_pilots(coordinator=self.coordinator)
+            self._count("pilots", bool(made))
         with self.timed("participation targets"):
             load_demo_targets()
         self.collect(departments, organizations)

@@ -131,7 +131,7 @@ def _start_running_pilot(coordinator: User) -> Pilot | None:
     pilot = services.start_pilot_from_group(
         group=group,
         by=coordinator,
-        title=f"{group.title.removesuffix(' WG')} の実証",
+        title=f"{group.title.removesuffix(' WG')} 実証",
         summary=f"{RUNNING_MARK}\n{ILLUSTRATIVE}",
         starts_on=today - timedelta(days=30),
         ends_on=today + timedelta(days=60),

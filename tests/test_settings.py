@@ -143,7 +143,9 @@ def test_environment_switches_to_real_services():
         "5433",
     )
     assert shown["channel_layer"] == "channels_redis.core.RedisChannelLayer"
-    assert shown["channel_hosts"] == ["redis://redis.example:6379/2"]
+    assert shown["channel_hosts"] == [
+        {"address": "redis://redis.example:6379/2", "socket_timeout": 15}
+    ]
     assert shown["cache"] == "django.core.cache.backends.redis.RedisCache"
     assert shown["cache_location"] == "redis://redis.example:6379/2"
     assert shown["email"] == "django.core.mail.backends.smtp.EmailBackend"

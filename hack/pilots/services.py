@@ -20,6 +20,7 @@ from hack.needs.models import NeedPage
 from hack.needs.services import change_need_stage
 from hack.workspaces.models import GroupStatus, MemberRole, WorkingGroup
 from hack.workspaces.selectors import can_manage_group, list_active_members
+from hack.workspaces.services import mark_group_as_pilot
 
 from . import selectors
 from .models import (
@@ -228,11 +229,7 @@ def start_pilot_from_group(
         organizations=organizations,
         group=group,
     )
-    # The workspaces app has no service for this status yet (see the pilots
-    # report: hack.workspaces.services.mark_group_as_pilot is proposed).
-    group.status = GroupStatus.PILOT
-    group.closed_at = timezone.now()
-    group.save(update_fields=["status", "closed_at"])
+    mark_group_as_pilot(group=group, by=by, pilot_title=pilot.title)
     return pilot
 
 

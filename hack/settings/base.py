@@ -129,7 +129,10 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # redis-py stops reading after 5 s by default, exactly as long as
+            # channels-redis waits for a message: idle consumers would die at
+            # random. Wait longer than that poll.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}]},
         }
     }
 else:

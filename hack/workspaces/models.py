@@ -11,8 +11,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from hack.calls.models import random_file_name, get_private_storage
+from hack.calls.models import get_private_storage, random_file_name
 from hack.core.models import BoundedTextField
 
 MESSAGE_MAX_LENGTH = 4000
@@ -23,11 +24,12 @@ MAX_FILES_PER_GROUP = 50
 class GroupStage(models.TextChoices):
     """The design-thinking stages a group moves through, in order."""
 
-    EMPATHISE = "empathise", _("Empathise")
-    DEFINE = "define", _("Define")
-    IDEATE = "ideate", _("Ideate")
-    PROTOTYPE = "prototype", _("Prototype")
-    TEST = "test", _("Test")
+    # A context of their own: "Prototype" is also a seed's maturity (試作段階).
+    EMPATHISE = "empathise", pgettext_lazy("design thinking stage", "Empathise")
+    DEFINE = "define", pgettext_lazy("design thinking stage", "Define")
+    IDEATE = "ideate", pgettext_lazy("design thinking stage", "Ideate")
+    PROTOTYPE = "prototype", pgettext_lazy("design thinking stage", "Prototype")
+    TEST = "test", pgettext_lazy("design thinking stage", "Test")
 
 
 class GroupStatus(models.TextChoices):
@@ -175,6 +177,9 @@ class JoinRequest(models.Model):
             )
         ]
 
+    def __str__(self):
+        return f"{self.organization} → {self.group} ({self.status})"
+
 
 class ActivityVerb(models.TextChoices):
     FORMED = "formed", _("formed the group")
@@ -191,11 +196,12 @@ class ActivityVerb(models.TextChoices):
     FILE_ADDED = "file_added", _("added a file")
     FILE_REMOVED = "file_removed", _("removed a file")
     CLOSED = "closed", _("closed the group")
+    BECAME_PILOT = "became_pilot", _("turned the group into a pilot")
 
 
 class Activity(models.Model):
-    """The group's timeline. `params` holds names and labels at the time, never
-    confidential text."""
+    """The group's timeline. `params` holds names at the time and codes (stage,
+    role), never confidential text; hack/workspaces/activity.py words it."""
 
     group = models.ForeignKey(
         WorkingGroup, on_delete=models.CASCADE, related_name="activities"
@@ -211,6 +217,9 @@ class Activity(models.Model):
         verbose_name = _("activity")
         verbose_name_plural = _("activities")
         ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.group_id}: {self.verb}"
 
 
 class Message(models.Model):
@@ -240,6 +249,9 @@ class Message(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.group_id} #{self.seq}"
+
 
 class NotesFormat(models.TextChoices):
     PLAIN = "plain", _("Plain text")
@@ -266,6 +278,9 @@ class Notes(models.Model):
         verbose_name = _("notes")
         verbose_name_plural = _("notes")
 
+    def __str__(self):
+        return f"{self.group} v{self.version}"
+
 
 class NotesVersion(models.Model):
     notes = models.ForeignKey(Notes, on_delete=models.CASCADE, related_name="versions")
@@ -285,6 +300,9 @@ class NotesVersion(models.Model):
                 fields=["notes", "version"], name="unique_notes_version"
             )
         ]
+
+    def __str__(self):
+        return f"{self.notes_id} v{self.version}"
 
 
 class Meeting(models.Model):
@@ -307,6 +325,9 @@ class Meeting(models.Model):
         verbose_name = _("meeting")
         verbose_name_plural = _("meetings")
         ordering = ["starts_at"]
+
+    def __str__(self):
+        return self.title
 
 
 def workspace_file_path(instance, filename):
@@ -333,6 +354,9 @@ class WorkspaceFile(models.Model):
         verbose_name_plural = _("files")
         ordering = ["-uploaded_at"]
 
+    def __str__(self):
+        return self.original_name
+
 
 class Connection(models.Model):
     """One open websocket, for presence. Rows are refreshed by a heartbeat and
@@ -347,3 +371,6 @@ class Connection(models.Model):
     channel_name = models.CharField(max_length=200, unique=True)
     connected_at = models.DateTimeField(auto_now_add=True)
     last_seen = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return self.channel_name

@@ -8,13 +8,15 @@ need page (name, stage, organisations) once the need is public.
 
 from datetime import timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from hack.accounts.models import Organization, User
-from hack.accounts.roles import get_organization_of, is_coordinator
+from hack.accounts.roles import COORDINATORS_GROUP, get_organization_of, is_coordinator
 from hack.calls.models import Proposal, ProposalStatus
 from hack.matching.models import Match, MatchState
+from hack.needs.choices import Stage
+from hack.needs.models import NeedPage
 
 from .models import (
     Activity,
@@ -23,9 +25,13 @@ from .models import (
     GroupStatus,
     JoinRequest,
     JoinRequestStatus,
+    Meeting,
     MemberRole,
     Message,
+    Notes,
+    NotesVersion,
     WorkingGroup,
+    WorkspaceFile,
 )
 
 HISTORY_PAGE_SIZE = 50
@@ -229,14 +235,6 @@ def search_organizations(query: str, *, limit: int = 20):
 
 
 # Reads for the management pages and the need page's panel -----------------------
-# (Imported here, not at the top, because this section was appended in its own
-# change; the lead may move them up.)
-
-from django.db.models import Count, Q  # noqa: E402
-
-from hack.accounts.roles import COORDINATORS_GROUP  # noqa: E402
-from hack.needs.choices import Stage  # noqa: E402
-from hack.needs.models import NeedPage  # noqa: E402
 
 
 def list_groups_to_manage_with_counts(
@@ -357,7 +355,6 @@ def list_needs_without_group():
 
 def list_my_groups(user: User) -> QuerySet[WorkingGroup]:
     """The groups a person is a member of now, each with `member_count`."""
-    from django.db.models import Count, Q
 
     ids = list_groups_of(user).values("pk")
     return (
@@ -392,13 +389,11 @@ def list_joinable_groups(user: User) -> list[WorkingGroup]:
 
 
 def get_notes(group: WorkingGroup):
-    from .models import Notes
 
     return Notes.objects.filter(group=group).select_related("updated_by").first()
 
 
 def list_notes_versions(group: WorkingGroup):
-    from .models import NotesVersion
 
     return NotesVersion.objects.filter(notes__group=group).select_related("author")
 
@@ -409,7 +404,6 @@ def get_notes_version(group: WorkingGroup, version: int):
 
 def list_meetings(group: WorkingGroup, *, now=None) -> tuple[list, list]:
     """(upcoming, past): upcoming soonest first, past latest first."""
-    from .models import Meeting
 
     now = now or timezone.now()
     meetings = Meeting.objects.filter(group=group).select_related("created_by")
@@ -419,6 +413,5 @@ def list_meetings(group: WorkingGroup, *, now=None) -> tuple[list, list]:
 
 
 def list_files(group: WorkingGroup):
-    from .models import WorkspaceFile
 
     return WorkspaceFile.objects.filter(group=group).select_related("uploaded_by")

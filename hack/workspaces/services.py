@@ -182,7 +182,7 @@ def _add(
         by,
         ActivityVerb.MEMBER_ADDED,
         member=_display_name(user),
-        role=str(MemberRole(role).label),
+        role=str(role),
         organization=organization.name if organization else "",
     )
     notify(
@@ -426,8 +426,8 @@ def change_group_stage(*, group: WorkingGroup, to: str, by: User) -> WorkingGrou
         group,
         by,
         ActivityVerb.STAGE_CHANGED,
-        from_stage=str(GroupStage(previous).label),
-        to_stage=str(GroupStage(to).label),
+        from_stage=str(previous),
+        to_stage=str(to),
     )
     realtime.broadcast(
         group.pk, {"type": "group.changed", "stage": to, "status": group.status}
@@ -444,6 +444,25 @@ def close_group(*, group: WorkingGroup, by: User, reason: str = "") -> WorkingGr
     group.closed_at = timezone.now()
     group.save(update_fields=["status", "closed_at"])
     _record(group, by, ActivityVerb.CLOSED, reason=reason.strip()[:500])
+    realtime.broadcast(
+        group.pk,
+        {"type": "group.changed", "stage": group.stage, "status": group.status},
+    )
+    return group
+
+
+def mark_group_as_pilot(
+    *, group: WorkingGroup, by: User, pilot_title: str
+) -> WorkingGroup:
+    """The group's work goes on as a pilot (hack.pilots calls this inside its own
+    transaction): the workspace becomes read-only, like a closed group."""
+    group = _lock(group)
+    _require_manager(group, by)
+    _require_active(group)
+    group.status = GroupStatus.PILOT
+    group.closed_at = timezone.now()
+    group.save(update_fields=["status", "closed_at"])
+    _record(group, by, ActivityVerb.BECAME_PILOT, pilot=pilot_title)
     realtime.broadcast(
         group.pk,
         {"type": "group.changed", "stage": group.stage, "status": group.status},
@@ -672,7 +691,7 @@ def schedule_meeting(
         by,
         ActivityVerb.MEETING_SCHEDULED,
         meeting=meeting.title,
-        when=_when(meeting),
+        when=meeting.starts_at.isoformat(),
     )
     _meeting_changed(meeting)
     others = [

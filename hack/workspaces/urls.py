@@ -71,5 +71,9 @@ urlpatterns = [
         manage_views.stage_change,
         name="stage-change",
     ),
-    path("workspaces/<int:pk>/manage/close/", manage_views.group_close, name="group-close"),
+    path(
+        "workspaces/<int:pk>/manage/close/",
+        manage_views.group_close,
+        name="group-close",
+    ),
 ]

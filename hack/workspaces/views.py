@@ -7,8 +7,6 @@ a meeting or file of another group is 404 too. Every form works without
 JavaScript; workspace.js adds the live parts over the websocket.
 """
 
-from collections import defaultdict
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,6 +22,7 @@ from hack.accounts.roles import get_organization_of
 from hack.accounts.views import add_service_errors
 
 from . import selectors, services
+from .activity import describe, param_labels, sentence_templates
 from .forms import (
     FileForm,
     JoinRequestForm,
@@ -32,7 +31,7 @@ from .forms import (
     MinutesForm,
     NotesForm,
 )
-from .models import ActivityVerb, NotesFormat, WorkingGroup
+from .models import NotesFormat, WorkingGroup
 
 try:  # Markdown is rendered only when markdown-it-py is installed.
     from markdown_it import MarkdownIt
@@ -87,39 +86,6 @@ def render_markdown(text: str) -> SafeString | None:
     return mark_safe(renderer.render(text))  # noqa: S308 - raw HTML is escaped
 
 
-def activity_templates() -> dict[str, str]:
-    """One sentence per verb, with %(name)s placeholders filled from the
-    activity's params. Shared with workspace.js for live entries."""
-    return {
-        ActivityVerb.FORMED: _("%(actor)s formed the group “%(title)s”."),
-        ActivityVerb.MEMBER_ADDED: _("%(actor)s added %(member)s (%(role)s)."),
-        ActivityVerb.MEMBER_REMOVED: _("%(actor)s removed %(member)s."),
-        ActivityVerb.MEMBER_LEFT: _("%(actor)s left the group."),
-        ActivityVerb.JOIN_REQUESTED: _("%(actor)s asked to join for %(organization)s."),
-        ActivityVerb.JOIN_ACCEPTED: _(
-            "%(actor)s accepted the request to join of %(organization)s."
-        ),
-        ActivityVerb.JOIN_DECLINED: _(
-            "%(actor)s declined the request to join of %(organization)s."
-        ),
-        ActivityVerb.STAGE_CHANGED: _(
-            "%(actor)s moved the group from “%(from_stage)s” to “%(to_stage)s”."
-        ),
-        ActivityVerb.NOTES_SAVED: _(
-            "%(actor)s saved version %(version)s of the notes."
-        ),
-        ActivityVerb.MEETING_SCHEDULED: _(
-            "%(actor)s scheduled the meeting “%(meeting)s” on %(when)s."
-        ),
-        ActivityVerb.MINUTES_RECORDED: _(
-            "%(actor)s recorded the minutes of “%(meeting)s”."
-        ),
-        ActivityVerb.FILE_ADDED: _("%(actor)s added the file “%(file)s”."),
-        ActivityVerb.FILE_REMOVED: _("%(actor)s removed the file “%(file)s”."),
-        ActivityVerb.CLOSED: _("%(actor)s closed the group."),
-    }
-
-
 def workspace_texts() -> dict[str, str]:
     """What workspace.js writes on the page, translated here."""
     return {
@@ -153,16 +119,6 @@ def workspace_texts() -> dict[str, str]:
     }
 
 
-def describe_activity(activity, templates: dict[str, str] | None = None) -> str:
-    templates = templates or activity_templates()
-    params = defaultdict(str)
-    if isinstance(activity.params, dict):
-        params.update({str(k): str(v) for k, v in activity.params.items()})
-    params["actor"] = str(activity.actor) if activity.actor else _("Someone")
-    template = templates.get(activity.verb, "%(actor)s: " + activity.verb)
-    return template % params
-
-
 def _workspace_context(request, group: WorkingGroup, **overrides) -> dict:
     """Everything the workspace page shows. Views that redisplay it after an
     error pass their bound form (and `failed_form` for the error summary)."""
@@ -181,9 +137,9 @@ def _workspace_context(request, group: WorkingGroup, **overrides) -> dict:
         for meeting in [*upcoming, *past]:
             if meeting.pk == minutes_form.meeting_pk:
                 meeting.minutes_form = minutes_form
-    templates = activity_templates()
+    templates = sentence_templates()
     activities = [
-        (activity, describe_activity(activity, templates))
+        (activity, describe(activity, templates))
         for activity in selectors.list_activities(group)
     ]
     files = selectors.list_files(group)
@@ -223,6 +179,7 @@ def _workspace_context(request, group: WorkingGroup, **overrides) -> dict:
         "file_form": FileForm(),
         "activities": activities,
         "activity_templates": {str(k): v for k, v in templates.items()},
+        "activity_labels": param_labels(),
         "workspace_texts": workspace_texts(),
         "members": members,
         "member_count": len(members),

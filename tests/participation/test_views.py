@@ -104,7 +104,7 @@ def test_anonymous_posts_go_to_login(client):
 
 def test_public_page_shows_the_figures(client, built, today):
     today(date(2024, 11, 1))  # 3Q is current: 4 of 750
-    response = client.get(FIGURES)
+    response = client.get("/en" + FIGURES)  # the patterns below are English
     page = text(response)
     html = response.content.decode()
     total = re.search(r'participation-total-number">([^<]+)<', html).group(1)

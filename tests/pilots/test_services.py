@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from hack.calls.models import ProposalStatus
 from hack.needs.choices import Stage
@@ -18,6 +19,13 @@ from tests import factories
 from .factories import add_goals
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Refusals are matched on their English wording."""
+    with translation.override("en"):
+        yield
 
 
 def period(today, start=-1, end=30):

@@ -92,20 +92,6 @@ def _use_layers(kind: str, settings, aliases=("default",)):
     channel_layers.backends = {}
 
 
-@NEEDS_REDIS
-def test_the_redis_layer_waits_longer_than_its_own_poll():
-    """channels-redis waits for a message with BZPOPMIN for brpop_timeout (5 s);
-    redis-py 8 gives up reading after 5 s by default, so an idle consumer would
-    die at random with "Timeout reading from …". The hosts need a longer
-    socket_timeout (or none)."""
-    config = django_settings.CHANNEL_LAYERS["default"]
-    layer = RedisChannelLayer(**config.get("CONFIG", {}))
-    for host in layer.hosts:
-        pool = create_pool(host)
-        timeout = pool.connection_class(**pool.connection_kwargs).socket_timeout
-        assert timeout is None or timeout > layer.brpop_timeout, host
-
-
 @pytest.fixture(params=["memory", pytest.param("redis", marks=NEEDS_REDIS)])
 def layer(request, settings):
     yield from _use_layers(request.param, settings)
@@ -672,6 +658,23 @@ def test_errors_come_in_the_person_s_language(layer, clock, group_x, member_a, k
     run(scenario)
 
 
+def test_a_frame_that_fails_inside_gets_an_error_and_the_socket_lives_on(
+    layer, group_x, keys
+):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    async def scenario(sockets):
+        a = await sockets.join(group_x, keys["a"])
+        with mock.patch.object(consumers.selectors, "list_messages", broken):
+            await a.send_json_to({"type": "history.load", "before": 5})
+            assert (await receive_until(a, "error"))["code"] == "server_error"
+        await a.send_json_to({"type": "history.load", "before": 5})
+        assert (await receive_until(a, "history.page"))["messages"] == []
+
+    run(scenario)
+
+
 # Presence --------------------------------------------------------------------------
 
 
@@ -747,3 +750,17 @@ def test_messages_cross_between_two_processes(
         assert code == CLOSE_NOT_MEMBER
 
     run(scenario)
+
+
+@NEEDS_REDIS
+def test_the_redis_layer_waits_longer_than_its_own_poll():
+    """channels-redis waits for a message with BZPOPMIN for brpop_timeout (5 s);
+    redis-py 8 gives up reading after 5 s by default, so an idle consumer would
+    die at random with "Timeout reading from …". The hosts need a longer
+    socket_timeout (or none)."""
+    config = django_settings.CHANNEL_LAYERS["default"]
+    layer = RedisChannelLayer(**config.get("CONFIG", {}))
+    for host in layer.hosts:
+        pool = create_pool(host)
+        timeout = pool.connection_class(**pool.connection_kwargs).socket_timeout
+        assert timeout is None or timeout > layer.brpop_timeout, host

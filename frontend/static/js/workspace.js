@@ -11,6 +11,8 @@
 
   var texts = readJson("workspace-texts");
   var activityTemplates = readJson("workspace-activity-templates");
+  // Stage and role codes in activity params → labels in the page's language.
+  var activityLabels = readJson("workspace-activity-labels");
   var log = document.getElementById("chat-log");
   var list = document.getElementById("chat-messages");
   var empty = document.getElementById("chat-empty");
@@ -359,7 +361,16 @@
     if (!timeline || timeline.querySelector('[data-id="' + Number(data.id) + '"]')) return;
     var params = {};
     var source = data.params || {};
-    Object.keys(source).forEach(function (key) { params[key] = source[key]; });
+    Object.keys(source).forEach(function (key) {
+      var value = source[key];
+      var labels = activityLabels[key];
+      if (labels && Object.prototype.hasOwnProperty.call(labels, value)) {
+        value = labels[value];
+      } else if (key === "when") {
+        value = showTime(value);
+      }
+      params[key] = value;
+    });
     params.actor = data.actor || texts.someone;
     var template = activityTemplates[data.verb] || "%(actor)s: " + data.verb;
     var item = document.createElement("li");

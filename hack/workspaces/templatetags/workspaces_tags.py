@@ -4,14 +4,12 @@ entry. A template tag, so that the needs app does not import workspaces
 
 from django import template
 from django.contrib.auth.models import AnonymousUser
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from hack.accounts.roles import get_organization_of
 from hack.needs.choices import Stage
 
 from .. import selectors
-from ..models import ActivityVerb
+from ..activity import describe, reason
 
 register = template.Library()
 
@@ -52,76 +50,14 @@ def working_group_panel(context, need):
     }
 
 
-SENTENCES = {
-    ActivityVerb.FORMED: gettext_lazy("%(actor)s formed the group “%(title)s”."),
-    ActivityVerb.MEMBER_ADDED: gettext_lazy("%(actor)s added %(member)s (%(role)s)."),
-    ActivityVerb.MEMBER_REMOVED: gettext_lazy("%(actor)s removed %(member)s."),
-    ActivityVerb.MEMBER_LEFT: gettext_lazy("%(actor)s left the group."),
-    ActivityVerb.JOIN_REQUESTED: gettext_lazy(
-        "%(actor)s asked to join for %(organization)s."
-    ),
-    ActivityVerb.JOIN_ACCEPTED: gettext_lazy(
-        "%(actor)s accepted the request of %(organization)s."
-    ),
-    ActivityVerb.JOIN_DECLINED: gettext_lazy(
-        "%(actor)s declined the request of %(organization)s."
-    ),
-    ActivityVerb.STAGE_CHANGED: gettext_lazy(
-        "%(actor)s moved the group from “%(from_stage)s” to “%(to_stage)s”."
-    ),
-    ActivityVerb.NOTES_SAVED: gettext_lazy(
-        "%(actor)s saved version %(version)s of the notes."
-    ),
-    ActivityVerb.MEETING_SCHEDULED: gettext_lazy(
-        "%(actor)s scheduled the meeting “%(meeting)s” on %(when)s."
-    ),
-    ActivityVerb.MINUTES_RECORDED: gettext_lazy(
-        "%(actor)s recorded the minutes of “%(meeting)s”."
-    ),
-    ActivityVerb.FILE_ADDED: gettext_lazy("%(actor)s added the file “%(file)s”."),
-    ActivityVerb.FILE_REMOVED: gettext_lazy("%(actor)s removed the file “%(file)s”."),
-    ActivityVerb.CLOSED: gettext_lazy("%(actor)s closed the group."),
-}
-ORGANIZATION_MEMBER_ADDED = gettext_lazy(
-    "%(actor)s added %(member)s of %(organization)s."
-)
-PARAMS = (
-    "title",
-    "member",
-    "role",
-    "organization",
-    "from_stage",
-    "to_stage",
-    "version",
-    "meeting",
-    "when",
-    "file",
-)
-
-
-def _param(activity, name: str) -> str:
-    params = activity.params if isinstance(activity.params, dict) else {}
-    return str(params.get(name, ""))
-
-
 @register.filter
 def activity_sentence(activity) -> str:
-    """One timeline entry as a sentence in the current language. The params are
-    names and labels kept at the time (see models.Activity); the result is plain
-    text, escaped by the template."""
-    values = {name: _param(activity, name) for name in PARAMS}
-    values["actor"] = str(activity.actor) if activity.actor else _("A former member")
-    sentence = SENTENCES.get(activity.verb)
-    if activity.verb == ActivityVerb.MEMBER_ADDED and values["organization"]:
-        sentence = ORGANIZATION_MEMBER_ADDED
-    if sentence is None:
-        return f"{values['actor']} {activity.verb}"
-    return str(sentence) % values
+    """One timeline entry as a sentence in the current language (plain text,
+    escaped by the template)."""
+    return describe(activity)
 
 
 @register.filter
 def activity_reason(activity) -> str:
     """The reason given when the group closed, if any."""
-    if activity.verb != ActivityVerb.CLOSED:
-        return ""
-    return _param(activity, "reason")
+    return reason(activity)
