@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from hack.accounts.roles import get_organization_of, is_city_staff
 from hack.accounts.views import add_service_errors
+from hack.core.downloads import private_download
 
 from . import selectors, services
 from .forms import ProposalForm, QuestionForm
@@ -30,19 +31,6 @@ def _need_url(call: IdeaCall) -> str:
     return call.need.url or "/"
 
 
-def _private_download(file_field, *, name: str, content_type: str) -> FileResponse:
-    """A download that no browser renders inline or sniffs into another type."""
-    response = FileResponse(
-        file_field.open("rb"),
-        as_attachment=True,
-        filename=name,
-        content_type=content_type or "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 # Calls and questions ----------------------------------------------------
 
 
@@ -52,7 +40,7 @@ def call_document_download(request, pk, document_pk):
     if not (public or selectors.can_manage_call(request.user, call.need)):
         raise Http404
     document = get_object_or_404(call.documents, pk=document_pk)
-    return _private_download(
+    return private_download(
         document.file, name=document.original_name, content_type=document.content_type
     )
 
@@ -367,7 +355,7 @@ def attachment_download(request, pk, attachment_pk):
         kind=AccessKind.DOWNLOAD,
         attachment=attachment,
     )
-    return _private_download(
+    return private_download(
         attachment.file,
         name=attachment.original_name,
         content_type=attachment.content_type,

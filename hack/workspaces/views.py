@@ -10,7 +10,7 @@ JavaScript; workspace.js adds the live parts over the websocket.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from hack.accounts.roles import get_organization_of
 from hack.accounts.views import add_service_errors
+from hack.core.downloads import private_download
 
 from . import selectors, services
 from .activity import describe, param_labels, sentence_templates
@@ -425,19 +426,9 @@ def file_upload(request, pk):
 def file_download(request, pk, file_pk):
     group = _member_group(request, pk)
     stored = get_object_or_404(group.files, pk=file_pk)
-    try:
-        handle = stored.file.open("rb")
-    except FileNotFoundError as error:
-        raise Http404 from error
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=stored.original_name,
-        content_type=stored.content_type or "application/octet-stream",
+    return private_download(
+        stored.file, name=stored.original_name, content_type=stored.content_type
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required
