@@ -144,7 +144,7 @@ def test_environment_switches_to_real_services():
     )
     assert shown["channel_layer"] == "channels_redis.core.RedisChannelLayer"
     assert shown["channel_hosts"] == [
-        {"address": "redis://redis.example:6379/2", "socket_timeout": 15}
+        {"address": "redis://redis.example:6379/2", "socket_timeout": 60}
     ]
     assert shown["cache"] == "django.core.cache.backends.redis.RedisCache"
     assert shown["cache_location"] == "redis://redis.example:6379/2"

@@ -82,7 +82,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "hack.urls"
 ASGI_APPLICATION = "hack.asgi.application"
-WSGI_APPLICATION = None
+WSGI_APPLICATION = "hack.wsgi.application"
 
 TEMPLATES = [
     {
@@ -132,7 +132,7 @@ if REDIS_URL:
             # redis-py stops reading after 5 s by default, exactly as long as
             # channels-redis waits for a message: idle consumers would die at
             # random. Wait longer than that poll.
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}]},
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 60}]},
         }
     }
 else:
