@@ -486,10 +486,17 @@ def message_payload(message: Message) -> dict:
 
 
 def post_message(
-    *, group: WorkingGroup, by: User, body: str, client_id: str = ""
+    *,
+    group: WorkingGroup,
+    by: User,
+    body: str,
+    client_id: str = "",
+    announce: bool = True,
 ) -> Message:
     """Store the message, then broadcast it. The group row is locked while the
-    next seq is taken, so seqs commit in order and never leave a gap."""
+    next seq is taken, so seqs commit in order and never leave a gap.
+    `announce=False` is for the websocket consumer, which sends the event itself
+    from the event loop once this has returned (realtime.send_event)."""
     body = _clean_text(body).strip()
     client_id = _clean_text(client_id)[:64]
     if not body:
@@ -524,9 +531,10 @@ def post_message(
                 body=body,
                 client_id=client_id,
             )
-            realtime.broadcast(
-                group.pk, {"type": "message.created", **message_payload(message)}
-            )
+            if announce:
+                realtime.broadcast(
+                    group.pk, {"type": "message.created", **message_payload(message)}
+                )
             return message
     except IntegrityError:
         # The same post arrived twice (a retry after a dropped connection).

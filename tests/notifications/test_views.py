@@ -144,6 +144,7 @@ def test_settings_save_language_and_email_categories(client, member_a):
         EmailCategory.PROPOSALS,
         EmailCategory.REVIEWS,
         EmailCategory.SUBSCRIPTIONS,
+        EmailCategory.WORKING_GROUPS,
     }
 
 

@@ -459,6 +459,9 @@ def test_the_watchdog_closes_a_removed_member_when_the_message_is_lost(
 
     async def scenario(sockets):
         a = await sockets.join(group_x, keys["a"])
+        # The presence its own connecting announced, while still a member (with
+        # the reads off the database thread it may be checked before the removal).
+        await receive_until(a, "presence.changed")
         # Neither the control message nor any broadcast gets through.
         with mock.patch.object(realtime, "_send", lambda *args: None):
             await db(_remove)(group_x, member_a, coordinator)
@@ -764,3 +767,32 @@ def test_the_redis_layer_waits_longer_than_its_own_poll():
         pool = create_pool(host)
         timeout = pool.connection_class(**pool.connection_kwargs).socket_timeout
         assert timeout is None or timeout > layer.brpop_timeout, host
+
+
+def test_zz_debug_sessions(layer, group_x, keys):
+    async def scenario(sockets):
+        a = await sockets.join(group_x, keys["a"])
+        await a.send_json_to({"type": "ping"})
+        await receive_until(a, "pong")
+
+    run(scenario)
+    import threading
+    import time as _t
+
+    _t.sleep(1)
+    from django.db import connection
+
+    with connection.cursor() as c:
+        c.execute(
+            "select pid, backend_start, state, left(query, 120) from pg_stat_activity"
+            " where datname = current_database() and pid <> pg_backend_pid()"
+        )
+        for row in c.fetchall():
+            print("SESSION", row)
+    print("THREADS", [t.name for t in threading.enumerate()])
+    def probe():
+        from django.db import connections as cs
+        c = cs["default"]
+        return (c.connection is not None, c.close_at, _t.monotonic(), c.in_atomic_block, c.get_autocommit() if c.connection else None)
+    print("PROBE", consumers._reader_pool().submit(probe).result())
+    assert False
