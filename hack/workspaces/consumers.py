@@ -77,7 +77,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connections
+from django.db import close_old_connections, connections
 from django.db.models import CharField, IntegerField, Value
 from django.db.models.functions import Cast
 from django.utils import timezone, translation
@@ -482,15 +482,28 @@ def _read(function):
     so a process holds at most READ_THREADS more database connections (with
     CONN_MAX_AGE > 0), and nothing else (DNS lookups, other libraries) competes
     for it. database_sync_to_async closes each thread's connection as it does on
-    the one thread (close_old_connections before and after every call).
+    the one thread (close_old_connections before and after every call; see
+    `closing`).
 
     SQLite stays on the one thread: it serialises writers anyway, and its test
     database is a shared in-memory one, where a reader in another thread fails
     with "database table is locked" instead of waiting."""
     if connections["default"].vendor == "sqlite":
         return database_sync_to_async(function)
+
+    @functools.wraps(function)
+    def closing(*args, **kwargs):
+        # Inside the call's context: with asgiref 3.13 the connections the
+        # function used are not the ones DatabaseSyncToAsync's own cleanup
+        # (outside that context) sees, so a pool thread kept its connection open.
+        close_old_connections()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            close_old_connections()
+
     return database_sync_to_async(
-        function, thread_sensitive=False, executor=_reader_pool()
+        closing, thread_sensitive=False, executor=_reader_pool()
     )
 
 

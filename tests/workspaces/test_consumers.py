@@ -6,11 +6,13 @@ Each test runs one async scenario with async_to_sync; database work inside it
 goes through database_sync_to_async, like the consumer's own.
 """
 
+import asyncio
 import copy
 import json
 import os
 import re
 import uuid
+from datetime import timedelta
 from unittest import mock
 
 import pytest
@@ -26,7 +28,9 @@ from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import connections
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import path
+from django.utils import timezone
 
 from hack.workspaces import consumers, realtime, services
 from hack.workspaces.consumers import (
@@ -769,30 +773,162 @@ def test_the_redis_layer_waits_longer_than_its_own_poll():
         assert timeout is None or timeout > layer.brpop_timeout, host
 
 
-def test_zz_debug_sessions(layer, group_x, keys):
+# Shared checks per process ---------------------------------------------------------
+
+
+class FakeMonotonic:
+    """consumers._access_clock, moved by the test past ACCESS_MAX_AGE."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+    def expire(self):
+        self.now += consumers.ACCESS_MAX_AGE + 0.1
+
+
+@pytest.fixture
+def access_clock():
+    fake = FakeMonotonic()
+    with mock.patch.object(consumers, "_access_clock", fake):
+        yield fake
+
+
+def test_one_broadcast_reads_the_group_s_access_once_for_all_its_sockets(
+    layer, access_clock, group_x, member_a, staff_x, coordinator, keys
+):
+    sessions = [
+        keys["a"],
+        keys["s"],
+        keys["c"],
+        session_cookie_for(member_a),
+        session_cookie_for(staff_x),
+    ]
+    calls = []
+    fetch = consumers._fetch_group_access
+
+    def counted(group_id, session_keys):
+        calls.append((group_id, session_keys))
+        return fetch(group_id, session_keys)
+
     async def scenario(sockets):
-        a = await sockets.join(group_x, keys["a"])
-        await a.send_json_to({"type": "ping"})
-        await receive_until(a, "pong")
+        comms = [await sockets.join(group_x, key) for key in sessions]
+        # Everything queued before (presence) is handled once seq 1 has come.
+        await db(_post)(group_x, coordinator, "一")
+        for comm in comms:
+            await receive_messages(comm, 1)
+        access_clock.expire()
+        with mock.patch.object(consumers, "_fetch_group_access", counted):
+            await db(_post)(group_x, coordinator, "二")
+            for comm in comms:
+                assert [m["seq"] for m in await receive_messages(comm, 2)] == [2]
+        assert len(calls) == 1
+        assert calls[0] == (group_x.pk, frozenset(sessions))
 
     run(scenario)
-    import threading
-    import time as _t
 
-    _t.sleep(1)
-    from django.db import connection
 
-    with connection.cursor() as c:
-        c.execute(
-            "select pid, backend_start, state, left(query, 120) from pg_stat_activity"
-            " where datname = current_database() and pid <> pg_backend_pid()"
-        )
-        for row in c.fetchall():
-            print("SESSION", row)
-    print("THREADS", [t.name for t in threading.enumerate()])
-    def probe():
-        from django.db import connections as cs
-        c = cs["default"]
-        return (c.connection is not None, c.close_at, _t.monotonic(), c.in_atomic_block, c.get_autocommit() if c.connection else None)
-    print("PROBE", consumers._reader_pool().submit(probe).result())
-    assert False
+def test_a_removal_is_noticed_by_a_later_broadcast_when_the_message_is_lost(
+    layer, settings, access_clock, group_x, member_a, coordinator, keys
+):
+    settings.WORKSPACE_RECHECK_SECONDS = 600  # the monitor does not come round
+
+    async def scenario(sockets):
+        a = await sockets.join(group_x, keys["a"])
+        s = await sockets.join(group_x, keys["s"])
+        with mock.patch.object(realtime, "tell_user", lambda *args: None):
+            await db(_remove)(group_x, member_a, coordinator)
+        access_clock.expire()
+        await _create(s, "もう届かない", "s1")
+        code, events = await receive_close(a)
+        assert code == CLOSE_NOT_MEMBER
+        assert "message.created" not in {e["type"] for e in events}
+        assert (await receive_until(s, "message.created"))["body"] == "もう届かない"
+
+    run(scenario)
+
+
+def test_a_frame_after_logging_out_closes_the_socket_when_the_message_is_lost(
+    layer, settings, access_clock, group_x, keys
+):
+    settings.WORKSPACE_RECHECK_SECONDS = 600
+
+    async def scenario(sockets):
+        a = await sockets.join(group_x, keys["a"])
+        with mock.patch.object(realtime, "tell_user", lambda *args: None):
+            await db(_log_out)(keys["a"])
+        access_clock.expire()
+        await a.send_json_to({"type": "history.load", "before": 5})
+        code, events = await receive_close(a)
+        assert code == CLOSE_UNAUTHENTICATED
+        assert "history.page" not in {e["type"] for e in events}
+
+    run(scenario)
+
+
+def test_the_monitor_refreshes_presence_of_every_socket_in_one_update(
+    layer, settings, group_x, member_a, keys
+):
+    settings.WORKSPACE_RECHECK_SECONDS = 0.2
+    sessions = [*keys.values(), session_cookie_for(member_a)]
+    long_ago = timezone.now() - timedelta(minutes=30)
+    rounds = []
+    touch = consumers._touch_connections
+
+    def spied(channel_names):
+        with CaptureQueriesContext(connections["default"]) as queries:
+            touched = touch(channel_names)
+        updates = [q for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+        rounds.append((sorted(channel_names), touched, len(updates)))
+        return touched
+
+    async def scenario(sockets):
+        with mock.patch.object(consumers, "_touch_connections", spied):
+            for key in sessions:
+                await sockets.join(group_x, key)
+            await db(Connection.objects.update)(last_seen=long_ago)
+            names = sorted(
+                await db(list)(
+                    Connection.objects.values_list("channel_name", flat=True)
+                )
+            )
+            assert len(names) == 4
+
+            # The next round that sees every socket.
+            async def every_socket_seen():
+                while not rounds or rounds[-1][0] != names:
+                    await asyncio.sleep(0.05)
+
+            await asyncio.wait_for(every_socket_seen(), timeout=10)
+        assert rounds[-1] == (names, 4, 1)
+        assert not await db(Connection.objects.filter(last_seen=long_ago).exists)()
+
+    run(scenario)
+
+
+def test_a_post_over_the_socket_is_announced_from_the_event_loop(layer, group_x, keys):
+    async def scenario(sockets):
+        a = await sockets.join(group_x, keys["a"])
+        s = await sockets.join(group_x, keys["s"])
+        broadcast = mock.Mock(wraps=realtime.broadcast)
+        with mock.patch.object(realtime, "broadcast", broadcast):
+            await _create(a, "ループから", "a1")
+            event = await receive_until(s, "message.created")
+        assert (event["seq"], event["body"]) == (1, "ループから")
+        announced = [c.args[1]["type"] for c in broadcast.call_args_list]
+        assert "message.created" not in announced
+
+    run(scenario)
+
+
+def test_post_message_broadcasts_unless_told_not_to(group_x, staff_x):
+    with mock.patch.object(realtime, "broadcast") as broadcast:
+        message = services.post_message(group=group_x, by=staff_x, body="HTTP")
+    assert [c.args for c in broadcast.call_args_list] == [
+        (group_x.pk, {"type": "message.created", **services.message_payload(message)})
+    ]
+    with mock.patch.object(realtime, "broadcast") as broadcast:
+        services.post_message(group=group_x, by=staff_x, body="WS", announce=False)
+    broadcast.assert_not_called()
