@@ -2,10 +2,25 @@
 
 from wsgiref.util import setup_testing_defaults
 
+import pytest
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 
 
-def test_wsgi_application_serves_a_page(site, settings):
+@pytest.fixture
+def keep_test_connection():
+    """The handler closes database connections around each request, as in
+    production; the test's connection holds the test transaction, so keep it
+    (django.test.Client does the same)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def test_wsgi_application_serves_a_page(site, settings, keep_test_connection):
     from hack.wsgi import application
 
     assert isinstance(application, WSGIHandler)
