@@ -132,7 +132,14 @@ if REDIS_URL:
             # redis-py stops reading after 5 s by default, exactly as long as
             # channels-redis waits for a message: idle consumers would die at
             # random. Wait longer than that poll.
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 60}]},
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 60}],
+                # Every socket of one daphne process shares one Redis key for
+                # what it receives; at the default of 100 pending messages a
+                # burst of group sends to a busy process was silently dropped
+                # (bench/workspaces.py, N = 500).
+                "capacity": 5000,
+            },
         }
     }
 else:
