@@ -211,8 +211,9 @@ MATCHING_CHECK_ENCODER = True
 # run from cron, sends them; it also retries failures).
 NOTIFICATIONS_DELIVERY = env.str("NOTIFICATIONS_DELIVERY", default="background")
 
-# Workspaces: how often each open websocket reads membership and session again and
-# refreshes its presence row, in case a removal or logout message was lost.
+# Workspaces: how often each process's monitor reads the membership and session of
+# all its sockets again (closing what is no longer allowed, in case a removal or
+# logout message was lost) and refreshes their presence.
 WORKSPACE_RECHECK_SECONDS = env.float("WORKSPACE_RECHECK_SECONDS", default=3.0)
 
 # Email: EMAIL_URL (smtp://user:pass@host:587, consolemail://, filemail://...).
