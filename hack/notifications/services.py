@@ -97,8 +97,7 @@ REASONS = {
         "on YOKOHAMA Hack!."
     ),
     EmailCategory.WORKING_GROUPS: _(
-        "You receive this email because you are in a working group on "
-        "YOKOHAMA Hack!."
+        "You receive this email because you are in a working group on YOKOHAMA Hack!."
     ),
 }
 
