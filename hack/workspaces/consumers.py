@@ -84,6 +84,8 @@ from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
+from hack.core.errors import refusal_text
+
 from . import realtime, selectors, services
 from .models import Connection, GroupMember, WorkingGroup
 
@@ -262,7 +264,7 @@ class WorkspaceConsumer(AsyncWebsocketConsumer):
         try:
             event = await database_sync_to_async(self._post)(body, client_id)
         except (ValidationError, PermissionDenied) as error:
-            await self._error("invalid", _error_text(error), client_id)
+            await self._error("invalid", refusal_text(error), client_id)
             return
         # Committed by now. Sent from here rather than from the database thread,
         # which would wait for the layer. A retried post (the same client_id)
@@ -456,12 +458,6 @@ def _count_hit(key: str) -> int:
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=5)
         return 1
-
-
-def _error_text(error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return str(error) or _("You cannot do this.")
 
 
 # Database calls off the one thread ----------------------------------------------------

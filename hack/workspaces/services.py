@@ -286,6 +286,20 @@ def _end_membership(member: GroupMember) -> None:
     )
 
 
+def _is_last_facilitator(member: GroupMember) -> bool:
+    """Removing or letting go of this member would leave the group without one."""
+    return (
+        member.role == MemberRole.FACILITATOR
+        and not GroupMember.objects.filter(
+            group_id=member.group_id,
+            role=MemberRole.FACILITATOR,
+            removed_at__isnull=True,
+        )
+        .exclude(pk=member.pk)
+        .exists()
+    )
+
+
 @transaction.atomic
 def remove_member(*, member: GroupMember, by: User) -> None:
     """Takes effect at once: the person's open sockets on the group close."""
@@ -294,14 +308,7 @@ def remove_member(*, member: GroupMember, by: User) -> None:
     member = GroupMember.objects.select_for_update().get(pk=member.pk)
     if member.removed_at is not None:
         raise ValidationError(_("This person is no longer a member."))
-    if (
-        member.role == MemberRole.FACILITATOR
-        and not GroupMember.objects.filter(
-            group=group, role=MemberRole.FACILITATOR, removed_at__isnull=True
-        )
-        .exclude(pk=member.pk)
-        .exists()
-    ):
+    if _is_last_facilitator(member):
         raise ValidationError(_("A group needs at least one facilitator."))
     _end_membership(member)
     _record(group, by, ActivityVerb.MEMBER_REMOVED, member=_display_name(member.user))
@@ -312,14 +319,7 @@ def remove_member(*, member: GroupMember, by: User) -> None:
 def leave_group(*, group: WorkingGroup, by: User) -> None:
     group = _lock(group)
     member = _require_member(group, by)
-    if (
-        member.role == MemberRole.FACILITATOR
-        and not GroupMember.objects.filter(
-            group=group, role=MemberRole.FACILITATOR, removed_at__isnull=True
-        )
-        .exclude(pk=member.pk)
-        .exists()
-    ):
+    if _is_last_facilitator(member):
         raise ValidationError(
             _("You are the group's only facilitator: add another one before leaving.")
         )

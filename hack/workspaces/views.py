@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from hack.accounts.roles import get_organization_of
 from hack.accounts.views import add_service_errors
 from hack.core.downloads import private_download
+from hack.core.errors import refusal_text
 
 from . import selectors, services
 from .activity import describe, param_labels, sentence_templates
@@ -61,12 +62,6 @@ def _member_group(request, pk: int) -> WorkingGroup:
 def _workspace_url(group: WorkingGroup, anchor: str = "") -> str:
     url = reverse("workspaces:workspace", args=[group.pk])
     return f"{url}#{anchor}" if anchor else url
-
-
-def _error_text(error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return str(error) or _("You cannot do this.")
 
 
 def _query_int(request, name: str) -> int | None:
@@ -254,7 +249,7 @@ def message_post(request, pk):
                 client_id=form.cleaned_data["client_id"],
             )
         except PermissionDenied as error:
-            raise PermissionDenied(_error_text(error)) from error
+            raise PermissionDenied(refusal_text(error)) from error
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -288,10 +283,10 @@ def notes_save(request, pk):
             retry["base_version"] = str(conflict.version)
             form = NotesForm(retry)
             form.is_valid()
-            form.add_error(None, _error_text(error))
+            form.add_error(None, refusal_text(error))
             status = 409
         except PermissionDenied as error:
-            raise PermissionDenied(_error_text(error)) from error
+            raise PermissionDenied(refusal_text(error)) from error
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -359,7 +354,7 @@ def meeting_create(request, pk):
         try:
             services.schedule_meeting(group=group, by=request.user, **form.cleaned_data)
         except PermissionDenied as error:
-            raise PermissionDenied(_error_text(error)) from error
+            raise PermissionDenied(refusal_text(error)) from error
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -382,7 +377,7 @@ def meeting_minutes(request, pk, meeting_pk):
                 meeting=meeting, by=request.user, minutes=form.cleaned_data["minutes"]
             )
         except PermissionDenied as error:
-            raise PermissionDenied(_error_text(error)) from error
+            raise PermissionDenied(refusal_text(error)) from error
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -407,7 +402,7 @@ def file_upload(request, pk):
                 group=group, by=request.user, upload=form.cleaned_data["file"]
             )
         except PermissionDenied as error:
-            raise PermissionDenied(_error_text(error)) from error
+            raise PermissionDenied(refusal_text(error)) from error
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -440,9 +435,9 @@ def file_delete(request, pk, file_pk):
     try:
         services.remove_file(file=stored, by=request.user)
     except PermissionDenied as error:
-        raise PermissionDenied(_error_text(error)) from error
+        raise PermissionDenied(refusal_text(error)) from error
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, refusal_text(error))
     else:
         messages.success(request, _("“%(name)s” was removed.") % {"name": name})
     return redirect(_workspace_url(group, "files"))
@@ -459,9 +454,9 @@ def group_leave(request, pk):
         try:
             services.leave_group(group=group, by=request.user)
         except PermissionDenied as refused:
-            raise PermissionDenied(_error_text(refused)) from refused
+            raise PermissionDenied(refusal_text(refused)) from refused
         except ValidationError as refused:
-            error = _error_text(refused)
+            error = refusal_text(refused)
         else:
             messages.success(
                 request,
@@ -506,7 +501,7 @@ def join_request(request, pk):
                     group=group, by=request.user, message=form.cleaned_data["message"]
                 )
             except PermissionDenied as error:
-                raise PermissionDenied(_error_text(error)) from error
+                raise PermissionDenied(refusal_text(error)) from error
             except ValidationError as error:
                 form.add_error(None, error)
             else:
