@@ -16,10 +16,13 @@ the sender's included, records receive time minus send time.
 
 Per N it reports connections attempted and held at the end, messages sent,
 deliveries expected (sent x the 10 connected members, sender included) and
-received, lost (expected - received: must be 0), duplicates, fan-out latency
+received, lost (expected - received: must be 0) and when the lost ones were
+sent (5 s windows), duplicates, fan-out latency
 p50/p95/p99/max, the server's acknowledgement latency, daphne's RSS and CPU
 seconds, the PostgreSQL work (pg_stat_database) and the whole machine's CPU.
-Figures only: nothing here asserts a time. The last line is one JSON object.
+`--timeline PATH` also writes every delivery (send time into the run, latency)
+to PATH-<N>.json, to see when the slow moments are. Figures only: nothing here
+asserts a time. The last line is one JSON object.
 """
 
 import argparse
@@ -30,6 +33,7 @@ import resource
 import statistics
 import sys
 import time
+import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -95,18 +99,18 @@ def build_groups(size: int) -> list[dict]:
 def call_costs(groups: list[dict], repeats: int) -> dict:
     """The consumer's database calls timed one by one in this process (median
     ms), on an open connection and with a new connection per call as
-    CONN_MAX_AGE=0 gives: what each call costs the one thread that runs every
-    database_sync_to_async call of a daphne process."""
-    from django.contrib.sessions.backends.db import SessionStore
+    CONN_MAX_AGE=0 gives: what each call costs a thread of the consumer's
+    database pool (hack/workspaces/process_sockets.py)."""
     from django.db import connections
     from django.utils import timezone
 
     from hack.accounts.models import User
-    from hack.workspaces import selectors, services
+    from hack.workspaces import process_sockets, services
     from hack.workspaces.models import Connection, WorkingGroup
 
     group_id = groups[0]["id"]
-    user_id, session_key = groups[0]["members"][0]
+    user_id, _session_key = groups[0]["members"][0]
+    session_keys = frozenset(key for _user, key in groups[0]["members"])
     user = User.objects.get(pk=user_id)
     Connection.objects.create(
         group_id=group_id,
@@ -115,18 +119,17 @@ def call_costs(groups: list[dict], repeats: int) -> dict:
         last_seen=timezone.now(),
     )
 
-    def still_allowed():  # WorkspaceConsumer._still_allowed
-        selectors.is_active_member(user_id, group_id)
-        SessionStore(session_key).exists(session_key)
+    def group_access():  # one shared read for a group's sockets, at most 1/s
+        process_sockets._fetch_group_access(group_id, session_keys)
 
-    def touch():  # the watchdog's heartbeat
+    def touch():  # a ping frame
         services.touch_connection(channel_name="bench-cost")
 
     counter = iter(range(10**9))
 
     def post():  # WorkspaceConsumer._post
         services.post_message(
-            group=WorkingGroup.objects.get(pk=group_id),
+            group=WorkingGroup(pk=group_id),
             by=user,
             body="cost",
             client_id=f"cost-{next(counter)}",
@@ -134,7 +137,7 @@ def call_costs(groups: list[dict], repeats: int) -> dict:
 
     costs = {}
     for name, call in (
-        ("still_allowed", still_allowed),
+        ("group_access", group_access),
         ("touch", touch),
         ("post_message", post),
     ):
@@ -151,28 +154,6 @@ def call_costs(groups: list[dict], repeats: int) -> dict:
     Connection.objects.filter(channel_name="bench-cost").delete()
     connections.close_all()
     return costs
-
-
-def thread_budget(
-    costs: dict, size: int, interval: float, recheck: float, kind: str
-) -> dict:
-    """Calls per second the consumers make at steady state for N clients, and
-    the seconds of database work per second they put on the one thread.
-    Per message: _still_allowed + the rate-limit counter (Redis) + _post on the
-    sender's socket, then _still_allowed on each of the 10 receiving sockets.
-    Per socket every `recheck` s: _still_allowed + touch."""
-    messages = size / interval
-    allowed = messages * (1 + GROUP_SIZE) + size / recheck
-    touches = size / recheck
-    seconds = (
-        allowed * costs[f"still_allowed_{kind}_connection_ms"]
-        + touches * costs[f"touch_{kind}_connection_ms"]
-        + messages * costs[f"post_message_{kind}_connection_ms"]
-    ) / 1000
-    return {
-        "database_calls_per_s": round(allowed + touches + messages),
-        "thread_seconds_per_s": round(seconds, 2),
-    }
 
 
 # Clients ---------------------------------------------------------------------------
@@ -195,6 +176,14 @@ class Run:
         self.events: Counter = Counter()
         self.not_sent_closed = 0
         self.delivered_by_receiver: Counter = Counter()
+        self.tag = uuid.uuid4().hex[:8]
+        self.timeline: list[tuple[float, float]] = []  # (sent s into run, latency)
+        self.start = 0.0  # when measuring began (time.monotonic)
+        self.sent_by_window: Counter = Counter()  # 5 s windows of send time
+        self.received_by_window: Counter = Counter()
+
+    def window(self, sent_at: float) -> int:
+        return int((sent_at - self.start) // 5) * 5
 
 
 class Client:
@@ -267,6 +256,8 @@ class Client:
                     continue
                 run.latencies.append(received - sent_at)
                 run.delivered_by_receiver[self.index] += 1
+                run.received_by_window[run.window(sent_at)] += 1
+                run.timeline.append((sent_at - run.start, received - sent_at))
             elif kind == "message.accepted":
                 origin = run.sent.get(event.get("client_id", ""))
                 if origin is not None:
@@ -290,9 +281,14 @@ class Client:
             if not self.open:
                 self.run.not_sent_closed += 1
                 continue
-            message_id = f"{self.index}.{number}"
+            # Unique across the sizes of one invocation: the same users post
+            # again at the next N, and a repeated client_id is a retry, which
+            # the server answers with the stored message (an old seq that
+            # every socket drops as already seen).
+            message_id = f"{self.run.tag}.{self.index}.{number}"
             sent_at = time.monotonic()
             self.run.sent[message_id] = (sent_at, self.group_id)
+            self.run.sent_by_window[self.run.window(sent_at)] += 1
             await self.ws.send_str(
                 json.dumps(
                     {
@@ -364,7 +360,7 @@ async def run_size(server, groups, size: int, args, database_url: str) -> dict:
         cpu_before = _servers.machine_cpu()
         db_before = await asyncio.to_thread(_servers.database_stats, database_url)
         client_cpu_before = _cpu_self()
-        measure_start = time.monotonic()
+        measure_start = run.start = time.monotonic()
         end = measure_start + args.duration
         await asyncio.gather(
             *(
@@ -391,6 +387,10 @@ async def run_size(server, groups, size: int, args, database_url: str) -> dict:
         held = sum(client.open for client in clients)
         await asyncio.gather(*(client.close() for client in clients))
 
+    if args.timeline:
+        # Every delivery as (seconds into the run when sent, latency): where
+        # the slow moments are (a collector pause, a monitor round).
+        Path(f"{args.timeline}-{size}.json").write_text(json.dumps(run.timeline))
     received = len(run.latencies)
     result = {
         "n": size,
@@ -410,6 +410,13 @@ async def run_size(server, groups, size: int, args, database_url: str) -> dict:
         "deliveries_received": received,
         "lost": expected - received,
         "duplicates": run.duplicates,
+        # Deliveries missing by when the message was sent (seconds into the
+        # run, 5 s windows): when loss starts, not only how much.
+        "lost_by_send_window": {
+            window: sent * GROUP_SIZE - run.received_by_window[window]
+            for window, sent in sorted(run.sent_by_window.items())
+            if sent * GROUP_SIZE != run.received_by_window[window]
+        },
         "misrouted": run.misrouted,
         "error_events": dict(run.errors),
         "events_received": dict(run.events),
@@ -483,6 +490,11 @@ def main() -> None:
     parser.add_argument(
         "--logs", type=Path, default=_servers.LOG_DIRECTORY, help="servers' logs"
     )
+    parser.add_argument(
+        "--timeline",
+        help="write every delivery (send time into the run, latency) to "
+        "<TIMELINE>-<N>.json",
+    )
     parser.add_argument("--postgres", default=_servers.DEFAULT_POSTGRES)
     parser.add_argument("--database-name", default="bench_ws")
     parser.add_argument("--redis", default=_servers.DEFAULT_REDIS)
@@ -519,15 +531,6 @@ def main() -> None:
         cost = _servers.connection_cost(database_url)
         cost.update(call_costs(groups, args.cost_repeats))
         log(f"PostgreSQL and the consumer's calls (median ms): {cost}")
-        budget = {
-            size: {
-                kind: thread_budget(cost, size, args.interval, recheck, kind)
-                for kind in ("new", "open")
-            }
-            for size in sizes
-        }
-        log(f"predicted load on the database thread: {budget}")
-
         server_env = environment.variables()
         if args.conn_max_age is not None:
             server_env["DATABASE_URL"] = (
@@ -573,7 +576,6 @@ def main() -> None:
                     "open_files_limit": open_files,
                 },
                 "call_costs_ms": cost,
-                "predicted_database_thread": budget,
                 "sizes": results,
             },
             ensure_ascii=False,

@@ -128,18 +128,15 @@ if REDIS_URL:
     }
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # redis-py stops reading after 5 s by default, exactly as long as
-            # channels-redis waits for a message: idle consumers would die at
-            # random. Wait longer than that poll.
-            "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 60}],
-                # Every socket of one daphne process shares one Redis key for
-                # what it receives; at the default of 100 pending messages a
-                # burst of group sends to a busy process was silently dropped
-                # (bench/workspaces.py, N = 500).
-                "capacity": 5000,
-            },
+            # Pub/sub: a group send is one PUBLISH, and each server process
+            # receives it once and hands it to its own sockets. The list-based
+            # core layer made four Redis round trips per socket per event on
+            # the event loop, and dropped sends past its capacity
+            # (bench/workspaces.py; docs/benchmarks.md). Pub/sub delivers at
+            # most once: messages are in the database first, and a socket fills
+            # any gap by seq (consumers.py), so nothing is lost to a client.
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
 else:

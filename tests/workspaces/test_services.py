@@ -566,24 +566,22 @@ def test_a_retried_post_is_stored_and_announced_once(
     assert [e["seq"] for e in events(sent, "message.created")] == [1, 2]
 
 
-def test_a_duplicate_caught_by_the_database_returns_the_stored_message(
-    group_x, member_a, monkeypatch
-):
-    """Two retries racing past the check meet the unique constraint instead."""
+def test_a_retry_meets_the_unique_constraint_and_leaves_no_gap(group_x, member_a):
+    """A retry is caught by the database (no read before the insert): the
+    attempt and its seq are rolled back, the stored message is returned, and
+    the next message takes the next seq."""
     first = services.post_message(group=group_x, by=member_a, body="a", client_id="x")
-
-    original_filter = Message.objects.filter
-    calls = []
-
-    def filter_missing_first(*args, **kwargs):
-        calls.append(kwargs)
-        queryset = original_filter(*args, **kwargs)
-        return queryset.none() if len(calls) == 1 else queryset
-
-    monkeypatch.setattr(Message.objects, "filter", filter_missing_first)
     again = services.post_message(group=group_x, by=member_a, body="a", client_id="x")
     assert again.pk == first.pk
     assert WorkingGroup.objects.get(pk=group_x.pk).last_message_seq == 1
+    after = services.post_message(group=group_x, by=member_a, body="b", client_id="y")
+    assert after.seq == 2
+    assert list(
+        Message.objects.filter(group=group_x).values_list("seq", flat=True)
+    ) == [
+        1,
+        2,
+    ]
 
 
 def test_the_broadcast_carries_the_stored_message(
