@@ -7,8 +7,11 @@ a meeting or file of another group is 404 too. Every form works without
 JavaScript; workspace.js adds the live parts over the websocket.
 """
 
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -195,6 +198,90 @@ def _render_workspace(request, group, *, status=200, **overrides):
     )
 
 
+# Text typed before the session ended ------------------------------------------
+
+UNSENT_SESSION_KEY = "workspace-unsent"
+# The fields each form's text is kept in, at most as long as the form allows.
+KEPT_FIELDS = {
+    "message": (MessageForm, ["body", "client_id"]),
+    "notes": (NotesForm, ["body", "format", "base_version"]),
+    "meeting": (
+        MeetingForm,
+        ["title", "starts_at", "ends_at", "place", "online_url", "agenda"],
+    ),
+    "minutes": (MinutesForm, ["minutes"]),
+}
+
+
+def keeps_text_through_login(form_name: str):
+    """login_required for a workspace form that loses nothing: a POST whose
+    session has ended (expired, or logged out in another tab) would lose what
+    was typed on the way through the login page. Its text is kept in the new
+    anonymous session, which Django carries across logging in, and the
+    workspace page offers it back in the same form (`_take_unsent`)."""
+    form_class, fields = KEPT_FIELDS[form_name]
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(request, pk, *args, **kwargs):
+            if request.user.is_authenticated:
+                return view(request, pk, *args, **kwargs)
+            workspace = reverse("workspaces:workspace", args=[pk])
+            if request.method == "POST":
+                kept = {}
+                for name in fields:
+                    limit = getattr(form_class.base_fields[name], "max_length", None)
+                    value = request.POST.get(name, "")
+                    kept[name] = value[:limit] if limit else value[:100]
+                if any(kept.values()):
+                    unsent = request.session.get(UNSENT_SESSION_KEY, {})
+                    unsent[str(pk)] = {
+                        "form": form_name,
+                        "data": kept,
+                        "meeting": kwargs.get("meeting_pk"),
+                    }
+                    request.session[UNSENT_SESSION_KEY] = unsent
+                    messages.warning(
+                        request,
+                        _(
+                            "Your session has ended. Log in again: what you wrote "
+                            "is kept and shown again in the workspace."
+                        ),
+                    )
+            return redirect_to_login(workspace)
+
+        return wrapped
+
+    return decorator
+
+
+def _take_unsent(request, group: WorkingGroup) -> dict:
+    """The form kept by keeps_text_through_login for this group, once, as
+    overrides for the workspace page."""
+    unsent = request.session.get(UNSENT_SESSION_KEY) or {}
+    kept = unsent.pop(str(group.pk), None)
+    if kept is None:
+        return {}
+    request.session[UNSENT_SESSION_KEY] = unsent
+    form_name, data = kept.get("form"), kept.get("data") or {}
+    if form_name not in KEPT_FIELDS:
+        return {}
+    messages.info(
+        request,
+        _(
+            "This is what you wrote before your session ended. It has not been "
+            "sent or saved yet: check it and send it again."
+        ),
+    )
+    form_class, _fields = KEPT_FIELDS[form_name]
+    if form_name == "minutes":
+        meeting_pk = kept.get("meeting")
+        if not group.meetings.filter(pk=meeting_pk).exists():
+            return {}
+        return {"minutes_form": form_class(initial=data, meeting_pk=meeting_pk)}
+    return {f"{form_name}_form": form_class(initial=data)}
+
+
 # My groups -------------------------------------------------------------------
 
 
@@ -232,10 +319,10 @@ def workspace(request, pk):
             },
             status=403,
         )
-    return _render_workspace(request, group)
+    return _render_workspace(request, group, **_take_unsent(request, group))
 
 
-@login_required
+@keeps_text_through_login("message")
 @require_POST
 def message_post(request, pk):
     group = _member_group(request, pk)
@@ -259,7 +346,7 @@ def message_post(request, pk):
     )
 
 
-@login_required
+@keeps_text_through_login("notes")
 @require_POST
 def notes_save(request, pk):
     group = _member_group(request, pk)
@@ -345,7 +432,7 @@ def notes_versions(request, pk):
     )
 
 
-@login_required
+@keeps_text_through_login("meeting")
 @require_POST
 def meeting_create(request, pk):
     group = _member_group(request, pk)
@@ -365,7 +452,7 @@ def meeting_create(request, pk):
     )
 
 
-@login_required
+@keeps_text_through_login("minutes")
 @require_POST
 def meeting_minutes(request, pk, meeting_pk):
     group = _member_group(request, pk)
