@@ -62,6 +62,14 @@ def _require_open(pilot: Pilot) -> None:
         )
 
 
+def start_due_pilots() -> int:
+    """Planned pilots whose first day has come (city date) become running.
+    For cron (`run_pilot_schedule`); idempotent. Returns how many started."""
+    return Pilot.objects.filter(
+        status=PilotStatus.PLANNED, starts_on__lte=timezone.localdate()
+    ).update(status=PilotStatus.RUNNING)
+
+
 def _status_for(starts_on: date) -> str:
     return (
         PilotStatus.PLANNED if starts_on > timezone.localdate() else PilotStatus.RUNNING

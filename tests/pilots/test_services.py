@@ -2,9 +2,11 @@
 
 from datetime import timedelta
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
 from django.utils import translation
 
 from hack.calls.models import ProposalStatus
@@ -65,6 +67,32 @@ def test_a_pilot_starting_later_is_planned(group_x, coordinator, today):
         group=group_x, by=coordinator, title="実証", **period(today, 5, 30)
     )
     assert pilot.status == PilotStatus.PLANNED
+
+
+def test_a_planned_pilot_runs_from_its_start_date(group_x, coordinator, today):
+    pilot = services.start_pilot_from_group(
+        group=group_x, by=coordinator, title="実証", **period(today, 1, 30)
+    )
+    assert services.start_due_pilots() == 0  # not yet
+    Pilot.objects.filter(pk=pilot.pk).update(starts_on=today)
+    out = StringIO()
+    call_command("run_pilot_schedule", stdout=out)
+    assert out.getvalue().strip() == "started 1 pilot(s)"
+    assert Pilot.objects.get(pk=pilot.pk).status == PilotStatus.RUNNING
+    assert services.start_due_pilots() == 0  # idempotent
+
+
+def test_the_schedule_leaves_finished_and_cancelled_pilots_alone(
+    group_x, coordinator, today
+):
+    pilot = services.start_pilot_from_group(
+        group=group_x, by=coordinator, title="実証", **period(today, 1, 30)
+    )
+    Pilot.objects.filter(pk=pilot.pk).update(
+        status=PilotStatus.CANCELLED, starts_on=today - timedelta(days=3)
+    )
+    assert services.start_due_pilots() == 0
+    assert Pilot.objects.get(pk=pilot.pk).status == PilotStatus.CANCELLED
 
 
 @pytest.mark.parametrize("who", ["staff_x", "member_a", "staff_y"])
