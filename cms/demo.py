@@ -36,7 +36,7 @@ from wagtail.models import WorkflowState
 
 from cms.demo_calls import load_idea_calls
 from cms.demo_cases import load_case_studies
-from cms.demo_pilots import load_demo_pilots
+from cms.demo_pilots import FINISHED_GROUP, load_demo_pilots
 from cms.demo_workspaces import load_working_groups
 from cms.models import CaseStudyPage, ColumnPage
 from cms.services import set_up_site
@@ -480,8 +480,11 @@ class DemoLoader:
                 count=self._count,
             )
         with self.timed("pilots"):
-            made = load_demo_pilots(coordinator=self.coordinator)
-            self._count("pilots", bool(made))
+            for pilot in load_demo_pilots(coordinator=self.coordinator):
+                self._count("pilots", True)
+                # The finished pilot brings its own working group.
+                if pilot.group_id and pilot.group.title == FINISHED_GROUP:
+                    self._count("working groups", True)
         with self.timed("participation targets"):
             load_demo_targets()
         self.collect(departments, organizations)

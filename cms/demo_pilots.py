@@ -17,7 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from hack.accounts.models import Organization, User
-from hack.needs.models import NeedPage
+from hack.needs.choices import Stage
+from hack.needs.models import NeedPage, NeedStageChange
 from hack.pilots import services
 from hack.pilots.models import GoalKind, Pilot
 from hack.workspaces import services as group_services
@@ -188,7 +189,31 @@ def _finish_rapport_pilot(coordinator: User) -> Pilot | None:
         results={goal.pk: goal.result for goal in pilot.goals.all()},
         results_summary=FINISHED_RESULTS,
     )
-    return services.finish_pilot(pilot=pilot, by=coordinator)
+    finished = services.finish_pilot(pilot=pilot, by=coordinator)
+    _date_the_path_before_the_pilot(need, group)
+    return finished
+
+
+def _date_the_path_before_the_pilot(need: NeedPage, group) -> None:
+    """The finished pilot ran 200 to 20 days ago, but the demo made its need and
+    group just now: date them earlier, so the need's path reads in order
+    (published, working group, pilot, implemented)."""
+    now = timezone.now()
+    NeedPage.objects.filter(pk=need.pk).update(
+        first_published_at=now - timedelta(days=300)
+    )
+    WorkingGroup.objects.filter(pk=group.pk).update(
+        created_at=now - timedelta(days=260)
+    )
+    moved_on = {
+        Stage.WORKING_GROUP: now - timedelta(days=260),
+        Stage.PILOT: now - timedelta(days=200),
+        Stage.IMPLEMENTED: now - timedelta(days=20),
+    }
+    for to_stage, when in moved_on.items():
+        NeedStageChange.objects.filter(need_id=need.pk, to_stage=to_stage).update(
+            changed_at=when
+        )
 
 
 @transaction.atomic

@@ -301,6 +301,13 @@ def test_open_calls_with_proposals_in_every_state_a_role_needs(loaded):
     assert "一次選考" in shortlisted.decision_message
 
 
+def test_the_report_counts_every_group_and_pilot_made(loaded):
+    # Three groups from cms/demo_workspaces.py and the one behind the finished
+    # pilot (cms/demo_pilots.py); the running and the finished pilot.
+    assert "working groups 4" in loaded
+    assert "pilots 2" in loaded
+
+
 def test_working_groups_in_different_stages_with_history(loaded):
     groups = {group.title: group for group in WorkingGroup.objects.all()}
     # Three from cms/demo_workspaces.py, one more behind the finished demo pilot.

@@ -66,3 +66,18 @@ def test_running_and_finished_pilots_once(
         PilotGoal.objects.count(),
         Milestone.objects.count(),
     )
+
+
+def test_the_finished_pilot_s_need_path_reads_in_order(
+    test_stage_group, rapport_need, coordinator
+):
+    from cms.templatetags.need_path import get_need_path
+    from hack.needs.models import NeedPage
+
+    load_demo_pilots(coordinator=coordinator)
+    steps = get_need_path(NeedPage.objects.get(pk=rapport_need.pk))
+    dated = [(step.key, step.on) for step in steps if step.reached and step.on]
+    keys = [key for key, _on in dated]
+    assert {"published", "working_group", "pilot"} <= set(keys), dated
+    days = [on for _key, on in dated]
+    assert days == sorted(days), dated
