@@ -42,3 +42,16 @@ class InvitationForm(forms.Form):
     role = forms.ChoiceField(
         label=_("Role"), choices=MembershipRole.choices, initial=MembershipRole.MEMBER
     )
+
+
+class ProfileForm(forms.Form):
+    # No max_length here: the rule (and its message) is in services.update_profile.
+    display_name = forms.CharField(
+        label=_("Display name"),
+        required=False,
+        help_text=_(
+            "Other members of your working groups see this name instead of your "
+            "email address, e.g. your name and organisation. Up to 100 characters."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
+    )

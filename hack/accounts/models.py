@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractUser, Group
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from hack.core.models import BoundedTextField, TimeStampedModel
@@ -38,6 +39,16 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.display_name or self.get_full_name() or self.email or self.username
+
+    @property
+    def public_name(self) -> str:
+        """How other people see this person on shared pages (working groups).
+        Never the email: members of other organisations must not learn it. Without
+        a name, a numbered label still tells people apart."""
+        name = self.display_name.strip() or self.get_full_name()
+        if name:
+            return name
+        return gettext("Participant %(number)s (no name set)") % {"number": self.pk}
 
 
 class Department(TimeStampedModel):

@@ -131,6 +131,31 @@ def ensure_role_groups() -> tuple[Group, Group]:
     return coordinators, staff
 
 
+DISPLAY_NAME_MAX_LENGTH = User._meta.get_field("display_name").max_length
+
+
+@transaction.atomic
+def update_profile(*, user: User, display_name: str) -> User:
+    """Set how other people see this person. Empty is allowed: they are then
+    shown by their full name or a numbered label (`User.public_name`), never by
+    their email."""
+    display_name = (display_name or "").strip()
+    if len(display_name) > DISPLAY_NAME_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "display_name": _(
+                    "Your display name is %(length)s characters long. Use at most "
+                    "%(max)s characters."
+                )
+                % {"length": len(display_name), "max": DISPLAY_NAME_MAX_LENGTH}
+            }
+        )
+    if display_name != user.display_name:
+        user.display_name = display_name
+        user.save(update_fields=["display_name"])
+    return user
+
+
 @transaction.atomic
 def create_department(*, bureau: str, section: str, slug: str) -> Department:
     """A department with its permission group (needs makes its needs folder)."""

@@ -6,6 +6,7 @@ app_name = "accounts"
 
 urlpatterns = [
     path("my/", views.dashboard, name="dashboard"),
+    path("my/profile/", views.profile, name="profile"),
     path("my/organization/new/", views.organization_create, name="organization-create"),
     path("my/organization/edit/", views.organization_edit, name="organization-edit"),
     path(

@@ -2,11 +2,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import services
-from .forms import InvitationForm, OrganizationForm
+from .forms import InvitationForm, OrganizationForm, ProfileForm
 from .models import Invitation, Membership
 from .roles import get_organization_of, is_city_staff, is_owner_of
 
@@ -49,6 +50,47 @@ def dashboard(request):
             ],
         }
     return render(request, "accounts/dashboard.html", context)
+
+
+def _safe_next(request) -> str:
+    """Where to go back after saving (e.g. the workspace that asked for a name):
+    a path on this site only."""
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return next_url
+    return ""
+
+
+@login_required
+def profile(request):
+    """The person's display name: how other members of their working groups see
+    them (`User.public_name`)."""
+    form = ProfileForm(
+        request.POST or None, initial={"display_name": request.user.display_name}
+    )
+    next_url = _safe_next(request)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.update_profile(
+                    user=request.user,
+                    display_name=form.cleaned_data["display_name"],
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("Your display name is saved."))
+                return redirect(next_url or "accounts:dashboard")
+        status = 400
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form, "next_url": next_url},
+        status=status,
+    )
 
 
 @login_required

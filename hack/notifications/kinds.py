@@ -8,6 +8,7 @@ turn off. Apps register their kinds at import time (e.g. in their
 nothing from them.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import models
@@ -31,6 +32,11 @@ class NotificationKind:
     title: str  # lazy gettext with %(name)s placeholders filled from params
     email_template: str  # prefix of <prefix>_subject.txt and <prefix>_message.txt
     category: str  # an EmailCategory value
+    # Params as the reader sees them, called in the reader's language when the
+    # title or email is rendered: stored params keep codes and ISO times, and
+    # this formats them (a date in Japanese for one recipient, English for
+    # another).
+    localize: Callable[[dict], dict] | None = None
 
 
 _registry: dict[str, NotificationKind] = {}
@@ -58,6 +64,12 @@ class _Params(dict):
         return ""
 
 
+def shown_params(kind: NotificationKind, params: dict) -> dict:
+    """`params` made readable in the current language (see `localize`)."""
+    params = dict(params or {})
+    return kind.localize(params) if kind.localize else params
+
+
 def render_title(code: str, params: dict) -> str:
     """The kind's title in the current language, filled from `params`."""
     try:
@@ -65,7 +77,7 @@ def render_title(code: str, params: dict) -> str:
     except LookupError:
         return code
     try:
-        return str(kind.title) % _Params(params or {})
+        return str(kind.title) % _Params(shown_params(kind, params))
     except (TypeError, ValueError):
         return str(kind.title)
 

@@ -39,6 +39,7 @@ from .kinds import (
     NotificationKind,
     get_kind,
     render_title,
+    shown_params,
 )
 from .models import (
     Announcement,
@@ -334,7 +335,7 @@ def _render_kind_email(
     with translation.override(language):
         context = {
             "notification_title": render_title(kind.code, params),
-            **params,
+            **shown_params(kind, params),
             **(extra or {}),
             "url": absolute_url(localised_path(url, language), base),
         }

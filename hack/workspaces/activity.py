@@ -89,7 +89,7 @@ def display_params(params) -> dict[str, str]:
 def describe(activity, templates: dict[str, str] | None = None) -> str:
     templates = templates or sentence_templates()
     params = display_params(activity.params)
-    params["actor"] = str(activity.actor) if activity.actor else _("Someone")
+    params["actor"] = activity.actor.public_name if activity.actor else _("Someone")
     template = templates.get(activity.verb, "%(actor)s: " + activity.verb)
     return template % params
 

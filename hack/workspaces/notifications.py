@@ -1,5 +1,9 @@
-"""What the workspaces app tells people. Params hold names and titles only."""
+"""What the workspaces app tells people. Params hold names, titles and ISO
+times; times are formatted in each reader's language when shown."""
 
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from hack.notifications.kinds import EmailCategory, NotificationKind, register_kind
@@ -28,11 +32,24 @@ register_kind(
         category=EmailCategory.WORKING_GROUPS,
     )
 )
+
+
+def _meeting_when(params: dict) -> dict:
+    """`when` from the stored `starts_at`, in the reader's language (city
+    time). Notifications stored before `starts_at` existed keep their `when`."""
+    starts_at = parse_datetime(str(params.get("starts_at") or ""))
+    if starts_at is None:
+        return params
+    when = date_format(timezone.localtime(starts_at), "DATETIME_FORMAT")
+    return {**params, "when": when}
+
+
 register_kind(
     NotificationKind(
         code="workspace.meeting_scheduled",
         title=_("A meeting of “%(group)s” on %(when)s"),
         email_template="workspaces/email/meeting_scheduled",
         category=EmailCategory.WORKING_GROUPS,
+        localize=_meeting_when,
     )
 )

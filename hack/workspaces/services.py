@@ -11,7 +11,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from hack.accounts.models import Organization, User
@@ -67,7 +66,8 @@ def workspace_url(group: WorkingGroup) -> str:
 
 
 def _display_name(user: User | None) -> str:
-    return str(user) if user else ""
+    """How members see each other: never the email (`User.public_name`)."""
+    return user.public_name if user else ""
 
 
 def _record(group: WorkingGroup, by: User | None, verb: str, **params) -> Activity:
@@ -204,7 +204,7 @@ def _presence_changed(group_id: int) -> None:
         group_id,
         {
             "type": "presence.changed",
-            "present": [{"id": u.pk, "name": str(u)} for u in present],
+            "present": [{"id": u.pk, "name": _display_name(u)} for u in present],
             "count": len(present),
             "members": selectors.count_members(group_id),
         },
@@ -647,10 +647,6 @@ def save_notes(
 # Meetings ------------------------------------------------------------------
 
 
-def _when(meeting: Meeting) -> str:
-    return date_format(timezone.localtime(meeting.starts_at), "DATETIME_FORMAT")
-
-
 def _meeting_changed(meeting: Meeting) -> None:
     realtime.broadcast(meeting.group_id, {"type": "meeting.changed", "id": meeting.pk})
 
@@ -723,7 +719,11 @@ def schedule_meeting(
     notify(
         recipients=others,
         kind="workspace.meeting_scheduled",
-        params={"group": group.title, "meeting": meeting.title, "when": _when(meeting)},
+        params={
+            "group": group.title,
+            "meeting": meeting.title,
+            "starts_at": meeting.starts_at.isoformat(),
+        },
         url=workspace_url(group) + "#meetings",
     )
     return meeting

@@ -111,6 +111,8 @@ def workspace_texts() -> dict[str, str]:
         ),
         "meetingsChanged": _("The meetings changed. Reload the page to see them."),
         "filesChanged": _("The files changed. Reload the page to see them."),
+        "meetingsUpdated": _("The meetings were updated."),
+        "filesUpdated": _("The files were updated."),
         "groupChanged": _(
             "The group's stage or status changed. Reload the page to see it."
         ),
@@ -184,6 +186,10 @@ def _workspace_context(request, group: WorkingGroup, **overrides) -> dict:
         "member_count": len(members),
         "present": present,
         "failed_form": None,
+        # Without a name, others see a numbered label: ask for a display name.
+        "needs_display_name": not (
+            request.user.display_name.strip() or request.user.get_full_name()
+        ),
     }
     context.update(overrides)
     return context

@@ -16,11 +16,13 @@ Selectors use ids, names and ARIA attributes, never translated text.
 
 import re
 import threading
+from datetime import timedelta
 
 import pytest
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.db import OperationalError, connections
 from django.db.backends.signals import connection_created
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from hack.workspaces import services
@@ -216,6 +218,67 @@ def test_a_message_appears_live_in_the_other_members_page(
     expect(member.locator("#chat-messages .chat-body")).to_have_text([text])
     assert staff.url.endswith(f"/workspaces/{group_x.pk}/")
     assert Message.objects.filter(group=group_x, body=text).count() == 1
+    assert browser_problems == []
+
+
+def test_a_meeting_scheduled_by_another_member_is_drawn_without_a_reload(
+    group_x, member_a, staff_x, open_page, browser_problems
+):
+    member = open_page()
+    staff = open_page()
+    log_in(member, member_a.email)
+    log_in(staff, staff_x.email)
+    open_workspace(member, group_x)
+    member.evaluate("() => { window.notReloaded = true; }")
+    open_workspace(staff, group_x)
+
+    staff.locator("#meeting-new summary").click()
+    form = staff.locator("#meeting-new form")
+    form.locator("input[name=title]").fill("第2回 定例会")
+    starts = timezone.localtime(timezone.now() + timedelta(days=2))
+    form.locator("input[name=starts_at]").fill(starts.strftime("%Y-%m-%dT%H:%M"))
+    form.locator("input[name=place]").fill("港南区役所")
+    form.locator("button[type=submit]").click()
+    staff.wait_for_url(re.compile(r"#meetings$"))
+
+    expect(member.locator("#meetings-lists")).to_contain_text("第2回 定例会")
+    assert member.evaluate("() => window.notReloaded") is True
+    assert browser_problems == []
+
+
+def test_minutes_being_typed_are_not_redrawn_away(
+    group_x, member_a, staff_x, coordinator, open_page, browser_problems
+):
+    meeting = services.schedule_meeting(
+        group=group_x,
+        by=coordinator,
+        title="第1回",
+        starts_at=timezone.now() + timedelta(days=1),
+        place="区役所",
+    )
+    member = open_page()
+    staff = open_page()
+    log_in(member, member_a.email)
+    log_in(staff, staff_x.email)
+    open_workspace(member, group_x)
+    open_workspace(staff, group_x)
+    minutes = member.locator(f"#meeting-{meeting.pk} textarea[name=minutes]")
+    member.locator(f"#meeting-{meeting.pk} summary").first.click()
+    minutes.fill("書きかけの議事録")
+
+    staff.locator("#meeting-new summary").click()
+    form = staff.locator("#meeting-new form")
+    form.locator("input[name=title]").fill("第2回")
+    starts = timezone.localtime(timezone.now() + timedelta(days=2))
+    form.locator("input[name=starts_at]").fill(starts.strftime("%Y-%m-%dT%H:%M"))
+    form.locator("input[name=place]").fill("区役所")
+    form.locator("button[type=submit]").click()
+    staff.wait_for_url(re.compile(r"#meetings$"))
+
+    # A notice offers a reload; what was typed stays.
+    expect(member.locator("#workspace-notice a")).to_be_visible()
+    expect(minutes).to_have_value("書きかけの議事録")
+    expect(member.locator("#meetings-lists")).not_to_contain_text("第2回")
     assert browser_problems == []
 
 

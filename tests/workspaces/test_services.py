@@ -2,6 +2,7 @@
 
 import re
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,7 +13,7 @@ from django.utils import timezone, translation
 from hack.needs.choices import Stage
 from hack.needs.models import NeedPage
 from hack.needs.services import change_need_stage
-from hack.notifications.models import Notification
+from hack.notifications.models import EmailDelivery, Notification
 from hack.workspaces import realtime, selectors, services
 from hack.workspaces.models import (
     NOTES_MAX_LENGTH,
@@ -599,7 +600,7 @@ def test_the_broadcast_carries_the_stored_message(
         "seq": 1,
         "id": message.pk,
         "author_id": member_a.pk,
-        "author": str(member_a),
+        "author": member_a.public_name,
         "body": "よろしくお願いします",
         "created_at": message.created_at.isoformat(),
         "client_id": "k",
@@ -645,7 +646,7 @@ def test_saving_the_notes_records_versions(
     ] == [(1, member_a, False), (2, staff_x, False)]
     assert NotesVersion.objects.get(version=1).body == "# 議題\n- 予算\n"
     assert events(sent, "notes.saved") == [
-        {"type": "notes.saved", "version": 1, "by": str(member_a)}
+        {"type": "notes.saved", "version": 1, "by": member_a.public_name}
     ]
     assert verbs(group_x).count(ActivityVerb.NOTES_SAVED) == 2
 
@@ -689,7 +690,7 @@ def test_edits_of_the_same_lines_are_a_conflict_that_saves_nothing(
         save(group_x, member_a, "一\n二（企業）\n三\n", 1)
     assert error.value.current.version == 2
     assert error.value.current.body == "一\n二（市）\n三\n"
-    assert str(staff_x) in error.value.messages[0]
+    assert staff_x.public_name in error.value.messages[0]
     stored = Notes.objects.get(group=group_x)
     assert (stored.version, stored.body) == (2, "一\n二（市）\n三\n")
     assert NotesVersion.objects.count() == 2
@@ -784,6 +785,36 @@ def test_scheduling_a_meeting_tells_the_others(
         {"type": "meeting.changed", "id": meeting.pk}
     ]
     assert ActivityVerb.MEETING_SCHEDULED in verbs(group_x)
+
+
+def test_the_meeting_notification_shows_the_date_in_each_reader_s_language(
+    group_x, member_a, staff_x, coordinator, django_capture_on_commit_callbacks
+):
+    """The stored params keep the ISO time; each recipient's email (and the
+    notification's title on the site) formats it in their own language."""
+    staff_x.language, coordinator.language = "en", "ja"
+    staff_x.save(update_fields=["language"])
+    coordinator.save(update_fields=["language"])
+    starts_at = datetime(2031, 4, 7, 14, 30, tzinfo=ZoneInfo("Asia/Tokyo"))
+    with translation.override("ja"), django_capture_on_commit_callbacks(execute=True):
+        services.schedule_meeting(
+            group=group_x,
+            by=member_a,
+            title="定例",
+            starts_at=starts_at,
+            place="区役所",
+        )
+    notified = Notification.objects.filter(kind="workspace.meeting_scheduled")
+    assert notified.first().params["starts_at"] == starts_at.isoformat()
+    bodies = {
+        d.to_address: d.body
+        for d in EmailDelivery.objects.filter(kind="workspace.meeting_scheduled")
+    }
+    assert "April 7, 2031" in bodies[staff_x.email]
+    assert "2031年4月7日" in bodies[coordinator.email]
+    with translation.override("en"):
+        title = notified.get(recipient=staff_x).title
+    assert "April 7, 2031" in title and "年" not in title
 
 
 def test_a_time_without_a_zone_is_read_as_local_time(group_x, member_a):

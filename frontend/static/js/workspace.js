@@ -233,8 +233,12 @@
       case "presence.changed": presence(data); break;
       case "notes.saved": notesSaved(data); break;
       case "activity.created": activity(data); break;
-      case "meeting.changed": notice(texts.meetingsChanged); break;
-      case "file.changed": notice(texts.filesChanged); break;
+      case "meeting.changed":
+        redraw("meetings-lists", texts.meetingsUpdated, texts.meetingsChanged);
+        break;
+      case "file.changed":
+        redraw("files-list", texts.filesUpdated, texts.filesChanged);
+        break;
       case "group.changed": notice(texts.groupChanged); break;
       default: break;
     }
@@ -388,6 +392,53 @@
     timeline.insertBefore(item, timeline.firstChild);
     var emptyActivity = document.getElementById("activity-empty");
     if (emptyActivity) emptyActivity.hidden = true;
+  }
+
+  // Meetings and files: the part of the page that lists them is fetched again
+  // and swapped in, unless the person is typing in it (minutes), in which case
+  // nothing they typed is touched and a notice offers a reload instead.
+  var redrawing = {};
+
+  function redraw(id, updatedText, reloadText) {
+    var current = document.getElementById(id);
+    if (!current || isBeingEdited(current)) return notice(reloadText);
+    if (redrawing[id]) { redrawing[id] = "again"; return; }
+    redrawing[id] = true;
+    fetch(window.location.pathname, { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error(String(response.status));
+        return response.text();
+      })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById(id);
+        var now = document.getElementById(id);
+        if (!fresh || !now || isBeingEdited(now)) return notice(reloadText);
+        now.replaceWith(document.importNode(fresh, true));
+        say(updatedText);
+      })
+      .catch(function () { notice(reloadText); })
+      .then(function () {
+        var again = redrawing[id] === "again";
+        redrawing[id] = false;
+        if (again) redraw(id, updatedText, reloadText);
+      });
+  }
+
+  function isBeingEdited(root) {
+    var fields = root.querySelectorAll("textarea, input, select");
+    for (var i = 0; i < fields.length; i++) {
+      var field = fields[i];
+      if (field.type === "hidden" || field.type === "submit") continue;
+      if (root.contains(document.activeElement) && document.activeElement === field) return true;
+      if (field.type === "file" ? field.files.length > 0 : field.value !== field.defaultValue) return true;
+    }
+    return false;
+  }
+
+  function say(text) {
+    if (!pageNotice) return;
+    pageNotice.dataset.text = "";
+    pageNotice.textContent = text;
   }
 
   function notice(text) {
