@@ -1,6 +1,6 @@
 import pytest
 
-from hack.workspaces import services
+from hack.workspaces import realtime, services
 from tests import factories
 
 
@@ -20,3 +20,13 @@ def group_x(need_x, coordinator, staff_x, org_a):
     services.add_staff_member(group=group, user=staff_x, by=coordinator)
     services.add_organization(group=group, organization=org_a, by=coordinator)
     return group
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """What reaches the channel layer, as (group name, message) pairs."""
+    messages = []
+    monkeypatch.setattr(
+        realtime, "_send", lambda name, message: messages.append((name, message))
+    )
+    return messages

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from hack.accounts import services as account_services
-from hack.workspaces import realtime, services
+from hack.workspaces import services
 from tests.calls.factories import pdf_upload
 
 NOTICE = "Set a display name so they know who you are."
@@ -18,16 +18,6 @@ def _english():
     """Pages in English (URLs reversed under /en/), so assertions read msgids."""
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def sent(monkeypatch):
-    """What reaches the channel layer, as (group name, message) pairs."""
-    messages = []
-    monkeypatch.setattr(
-        realtime, "_send", lambda name, message: messages.append((name, message))
-    )
-    return messages
 
 
 def events(sent) -> list[dict]:

@@ -14,7 +14,7 @@ from hack.needs.choices import Stage
 from hack.needs.models import NeedPage
 from hack.needs.services import change_need_stage
 from hack.notifications.models import EmailDelivery, Notification
-from hack.workspaces import realtime, selectors, services
+from hack.workspaces import selectors, services
 from hack.workspaces.models import (
     NOTES_MAX_LENGTH,
     Activity,
@@ -38,16 +38,6 @@ from tests.calls.factories import pdf_upload
 pytestmark = pytest.mark.django_db
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
-
-
-@pytest.fixture
-def sent(monkeypatch):
-    """What reaches the channel layer, as (group name, message) pairs."""
-    messages = []
-    monkeypatch.setattr(
-        realtime, "_send", lambda name, message: messages.append((name, message))
-    )
-    return messages
 
 
 def events(sent, event_type: str) -> list[dict]:
