@@ -103,7 +103,8 @@ class WorkspaceConsumer(AsyncWebsocketConsumer):
         # database thread before every handler, for every frame and every
         # broadcast: with a thousand sockets each event then queues behind
         # every write of the process. Every database call here goes through
-        # _database, which closes old connections around the call itself.
+        # process_sockets.on_database, which closes old connections around each
+        # call itself.
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
