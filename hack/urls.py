@@ -42,6 +42,8 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("sitemap.xml", sitemap),
+    # Open data: one URL per dataset in every language, so no i18n prefix.
+    path("api/", include("hack.opendata.urls")),
 ]
 
 urlpatterns += i18n_patterns(
@@ -55,6 +57,7 @@ urlpatterns += i18n_patterns(
     path("", include("cms.urls")),
     path("", include("hack.participation.urls")),
     path("matching/", include("hack.matching.urls")),
+    path("search/", include("hack.search.urls")),
     path("feeds/needs/", LatestNeedsFeed(), name="needs-feed"),
     path("feeds/seeds/", LatestSeedsFeed(), name="seeds-feed"),
     path("", include(wagtail_urls)),

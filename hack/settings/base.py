@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "hack.workspaces",
     "hack.pilots",
     "hack.participation",
+    "hack.search",
+    "hack.opendata",
     "cms",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -212,6 +214,26 @@ NOTIFICATIONS_DELIVERY = env.str("NOTIFICATIONS_DELIVERY", default="background")
 # all its sockets again (closing what is no longer allowed, in case a removal or
 # logout message was lost) and refreshes their presence.
 WORKSPACE_RECHECK_SECONDS = env.float("WORKSPACE_RECHECK_SECONDS", default=3.0)
+
+# Search (hack.search): the embedded backend keeps an in-process index, loaded
+# from the SearchEntry table; with ELASTICSEARCH_URL, search and the matching
+# vector index run on Elasticsearch, falling back to the embedded backend when
+# it is down or slower than ELASTICSEARCH_TIMEOUT seconds.
+ELASTICSEARCH_URL = env.str("ELASTICSEARCH_URL", default="")
+ELASTICSEARCH_INDEX_PREFIX = env.str("ELASTICSEARCH_INDEX_PREFIX", default="hack")
+ELASTICSEARCH_TIMEOUT = env.float("ELASTICSEARCH_TIMEOUT", default=2.0)
+# When content is published, unpublished or deleted: "background", "sync" or
+# "off" (only `rebuild_search_index` indexes), as MATCHING_EMBED_ON_PUBLISH.
+SEARCH_INDEX_ON_PUBLISH = env.str("SEARCH_INDEX_ON_PUBLISH", default="background")
+
+# Open data (hack.opendata): the licence shown with every list and download,
+# and how many API requests one client may make per minute.
+OPENDATA_LICENSE_NAME = env.str("OPENDATA_LICENSE_NAME", default="CC BY 4.0")
+OPENDATA_LICENSE_URL = env.str(
+    "OPENDATA_LICENSE_URL", default="https://creativecommons.org/licenses/by/4.0/"
+)
+OPENDATA_ATTRIBUTION = env.str("OPENDATA_ATTRIBUTION", default="YOKOHAMA Hack!")
+OPENDATA_RATE_LIMIT_PER_MINUTE = env.int("OPENDATA_RATE_LIMIT_PER_MINUTE", default=60)
 
 # Email: EMAIL_URL (smtp://user:pass@host:587, consolemail://, filemail://...).
 # On the embedded default each email is written to var/mail/ so a new user can

@@ -16,3 +16,5 @@ WAGTAILADMIN_BASE_URL = "http://testserver"
 MATCHING_EMBED_ON_PUBLISH = "off"
 # Notification emails leave inline once the test's on-commit callbacks run.
 NOTIFICATIONS_DELIVERY = "sync"
+# Search indexing is switched on per test, like matching.
+SEARCH_INDEX_ON_PUBLISH = "off"
