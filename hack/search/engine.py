@@ -19,6 +19,7 @@ from datetime import timedelta
 
 import numpy as np
 from django.conf import settings
+from django.utils import timezone
 
 from hack.core import background
 from hack.matching.encoders import get_encoder
@@ -34,13 +35,14 @@ from .query import SearchQuery, SearchResults, Suggestion
 logger = logging.getLogger(__name__)
 # How often a process looks for rows other processes changed.
 REFRESH_SECONDS = 1.0
-# Rows are read again this far back: a transaction may commit a row stamped a
-# little before rows another one committed earlier.
-REREAD_WINDOW = timedelta(seconds=30)
+# Each check reads the rows stamped since the previous check, and this much
+# before it: a row is stamped when saved, a moment before its transaction
+# commits (indexing transactions are short; see indexing.store_pages).
+REREAD_WINDOW = timedelta(seconds=10)
 SYNC_SECONDS = 30.0
 
 _lock = threading.Lock()
-_state: dict = {"index": None, "checked": 0.0, "watermark": None, "versions": {}}
+_state: dict = {"index": None, "checked": 0.0, "since": None, "versions": {}}
 
 
 def _usable_vector(entry, model_name: str):
@@ -63,42 +65,46 @@ def get_embedded_index() -> InMemorySearchIndex:
 def _load() -> InMemorySearchIndex:
     encoder = get_encoder()
     index = InMemorySearchIndex(dim=encoder.dim)
-    rows, versions, watermark = [], {}, None
-    for entry in SearchEntry.objects.order_by("pk").iterator(chunk_size=2000):
-        versions[entry.page_id] = entry.updated_at
-        watermark = max(watermark or entry.updated_at, entry.updated_at)
-        if entry.is_live:
-            rows.append(_usable_vector(entry, encoder.name))
-    index.apply(rows)
-    _state.update(index=index, watermark=watermark, versions=versions)
+    versions: dict = {}
+    since = timezone.now()
+
+    def live_rows():
+        for entry in SearchEntry.objects.order_by("pk").iterator(chunk_size=2000):
+            versions[entry.page_id] = entry.updated_at
+            if entry.is_live:
+                yield _usable_vector(entry, encoder.name)
+
+    index.load(live_rows(), expected=SearchEntry.objects.filter(is_live=True).count())
+    _state.update(index=index, since=since, versions=versions)
     return index
 
 
 def _apply_changes(index: InMemorySearchIndex) -> None:
-    watermark = _state["watermark"]
-    entries = SearchEntry.objects.all()
-    if watermark is not None:
-        entries = entries.filter(updated_at__gte=watermark - REREAD_WINDOW)
+    since = timezone.now()
+    recent = SearchEntry.objects.filter(updated_at__gte=_state["since"] - REREAD_WINDOW)
     versions = _state["versions"]
-    changed = [e for e in entries if versions.get(e.page_id) != e.updated_at]
-    if not changed:
-        return
-    model_name = get_encoder().name
-    index.apply(
-        [_usable_vector(e, model_name) for e in changed if e.is_live],
-        [e.page_id for e in changed if not e.is_live],
-    )
-    for entry in changed:
-        versions[entry.page_id] = entry.updated_at
-        if watermark is None or entry.updated_at > watermark:
-            watermark = entry.updated_at
-    _state["watermark"] = watermark
+    # Versions first (two small columns), whole rows only for what changed.
+    changed_ids = [
+        pk
+        for pk, page_id, updated_at in recent.values_list("pk", "page_id", "updated_at")
+        if versions.get(page_id) != updated_at
+    ]
+    if changed_ids:
+        changed = list(SearchEntry.objects.filter(pk__in=changed_ids))
+        model_name = get_encoder().name
+        index.apply(
+            [_usable_vector(e, model_name) for e in changed if e.is_live],
+            [e.page_id for e in changed if not e.is_live],
+        )
+        for entry in changed:
+            versions[entry.page_id] = entry.updated_at
+    _state["since"] = since
 
 
 def reset() -> None:
     """Forget the process's index (tests; after a rebuild in this process)."""
     with _lock:
-        _state.update(index=None, checked=0.0, watermark=None, versions={})
+        _state.update(index=None, checked=0.0, since=None, versions={})
 
 
 @functools.lru_cache(maxsize=1024)

@@ -10,7 +10,7 @@ dates and vectors are numpy arrays by row, so filtering, counting and ranking
 
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
@@ -65,6 +65,10 @@ class Row:
 def lexical_share(words: int) -> float:
     share = LEXICAL_SHARE_MAX + LEXICAL_SHARE_STEP - LEXICAL_SHARE_STEP * words
     return min(LEXICAL_SHARE_MAX, max(LEXICAL_SHARE_MIN, share))
+
+
+_NO_TERMS = np.zeros(0, dtype=np.int64)
+_NO_COUNTS = np.zeros(0, dtype=np.uint16)
 
 
 class _Segment:
@@ -149,12 +153,21 @@ class InMemorySearchIndex:
         with self._lock:
             self._drop([r.page_id for r in upserts] + list(removals))
             self._append(upserts)
-            self._suggest_cache = None
-            dead = self.size - self.live_count
-            if self.size and dead / self.size > DEAD_SHARE_TO_COMPACT:
-                self._compact()
-            elif len(self._segments) > MAX_SEGMENTS:
-                self._merge_small_segments()
+            self._after_change()
+
+    def load(self, rows: Iterable[Row], *, expected: int = 0) -> None:
+        """Fill an empty index from a stream of rows (page ids unique)."""
+        with self._lock:
+            self._append(rows, expected)
+            self._after_change()
+
+    def _after_change(self):
+        self._suggest_cache = None
+        dead = self.size - self.live_count
+        if self.size and dead / self.size > DEAD_SHARE_TO_COMPACT:
+            self._compact()
+        elif len(self._segments) > MAX_SEGMENTS:
+            self._merge_small_segments()
 
     def _drop(self, page_ids):
         for page_id in page_ids:
@@ -167,12 +180,10 @@ class InMemorySearchIndex:
             self._rows[row] = None
             self.live_count -= 1
 
-    def _append(self, rows: Sequence[Row]):
-        if not rows:
-            return
-        start = self.size
-        end = start + len(rows)
-        for array in (
+    def _append(self, rows: Iterable[Row], expected: int = 0):
+        """Append rows as they come (a generator keeps a full load from holding
+        every entry's bytes at once); `expected` reserves room up front."""
+        per_row = (
             self._page_ids,
             self._alive,
             self._dates,
@@ -180,12 +191,25 @@ class InMemorySearchIndex:
             self._vectors,
             *self._lengths.values(),
             *self._facet_codes.values(),
-        ):
-            array.ensure(end)
-        hashes, row_numbers, counts = [], [], []
-        for number, row in enumerate(rows, start):
+        )
+        start = number = self.size
+        postings = {
+            "hashes": _Growing(np.int64),
+            "rows": _Growing(np.int32),
+            "counts": _Growing(np.uint16),
+        }
+        used = 0
+        for array in per_row:
+            array.ensure(start + expected)
+        for row in rows:
+            for array in per_row:
+                array.ensure(number + 1)
             self._row_of[row.page_id] = number
-            self._rows.append(row)
+            # Terms live in the segment and the vector in the matrix: the row
+            # keeps only what hits and suggestions show.
+            self._rows.append(
+                replace(row, hashes=_NO_TERMS, counts=_NO_COUNTS, vector=None)
+            )
             self._page_ids.data[number] = row.page_id
             self._alive.data[number] = True
             self._dates.data[number] = row.date.timestamp() if row.date else np.nan
@@ -204,17 +228,20 @@ class InMemorySearchIndex:
                     if value
                     else -1
                 )
-            hashes.append(row.hashes)
-            counts.append(row.counts)
-            row_numbers.append(np.full(len(row.hashes), number, dtype=np.int32))
-        self.size = end
-        self.live_count += len(rows)
+            count = len(row.hashes)
+            for array in postings.values():
+                array.ensure(used + count)
+            postings["hashes"].data[used : used + count] = row.hashes
+            postings["counts"].data[used : used + count] = row.counts
+            postings["rows"].data[used : used + count] = number
+            used += count
+            number += 1
+        if number == start:
+            return
+        self.size = number
+        self.live_count += number - start
         self._segments.append(
-            _Segment(
-                np.concatenate(hashes),
-                np.concatenate(row_numbers),
-                np.concatenate(counts),
-            )
+            _Segment(*(postings[k].data[:used] for k in ("hashes", "rows", "counts")))
         )
 
     def _merge_small_segments(self):
@@ -236,10 +263,30 @@ class InMemorySearchIndex:
         return _Segment(hashes[keep], rows[keep], counts[keep])
 
     def _compact(self):
-        """Renumber the live rows from 0 and rebuild one segment."""
-        rows = [r for r in self._rows if r is not None]
-        self._reset()
-        self._append(rows)
+        """Renumber the live rows from 0 and merge every segment into one."""
+        size = self.size
+        live = np.flatnonzero(self._alive.data[:size])
+        renumber = np.full(size, -1, dtype=np.int32)
+        renumber[live] = np.arange(len(live), dtype=np.int32)
+        merged = self._merged(self._segments)
+        hashes, rows, counts = merged.triples()
+        arrays = [
+            self._page_ids,
+            self._alive,
+            self._dates,
+            self._has_vector,
+            self._vectors,
+            *self._lengths.values(),
+            *self._facet_codes.values(),
+        ]
+        for array in arrays:
+            kept = array.data[live]
+            array.data[: len(live)] = kept
+            array.data[len(live) : size] = array.fill
+        self._rows = [self._rows[i] for i in live]
+        self._row_of = {row.page_id: n for n, row in enumerate(self._rows)}
+        self.size = len(live)
+        self._segments = [_Segment(hashes, renumber[rows], counts)]
 
     # ----- reading
 
