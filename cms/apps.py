@@ -6,3 +6,8 @@ class CmsConfig(AppConfig):
     name = "cms"
     label = "cms"
     verbose_name = _("Editorial pages")
+
+    def ready(self):
+        from .opendata import register_case_studies
+
+        register_case_studies()

@@ -7,7 +7,7 @@ import numpy as np
 from django.db import transaction
 from wagtail.models import Page
 
-from . import background
+from . import background, elastic
 from .documents import Document, document_for, is_published, published_pages
 from .encoders import Encoder, get_encoder
 from .lexical import tokenize
@@ -59,6 +59,7 @@ def retire_page(page_id: int) -> None:
     for embedding in Embedding.objects.filter(page_id=page_id, is_current=True):
         embedding.is_current = False
         embedding.save(update_fields=["is_current", "updated_at"])
+    transaction.on_commit(lambda: elastic.remove_pages([page_id]))
 
 
 def _encode_new(documents: list[Document], encoder: Encoder) -> list[dict]:
@@ -143,6 +144,8 @@ def embed_documents(documents: list[Document], *, encoder: Encoder) -> list[Embe
                 page_id=document.page_id, model_name=encoder.name, is_current=True
             ).exclude(pk=embedding.pk).update(is_current=False)
             stored.append(embedding)
+        # Elasticsearch's matching index, when configured (best effort).
+        transaction.on_commit(lambda: elastic.push_embeddings(stored))
     return stored
 
 
@@ -189,4 +192,7 @@ def retire_unpublished(*, encoder: Encoder) -> int:
     stale = Embedding.objects.filter(model_name=encoder.name, is_current=True).exclude(
         page_id__in=live
     )
-    return stale.update(is_current=False)
+    stale_ids = list(stale.values_list("page_id", flat=True))
+    retired = stale.update(is_current=False)
+    transaction.on_commit(lambda: elastic.remove_pages(stale_ids))
+    return retired

@@ -12,7 +12,7 @@ from django.db import transaction
 from hack.needs.models import NeedPage
 from hack.seeds.models import SeedPage
 
-from . import match_types
+from . import elastic, match_types
 from .engine import Corpora, get_corpora
 from .explain import explain_pair
 from .models import (
@@ -66,7 +66,17 @@ def refresh_suggestions_for_need(
         return []
     need_embedding = _current(need_id, corpora.model_name)
     rejected = [m for m in matches.values() if m.state == MatchState.REJECTED]
-    scored = corpora.seeds.rank(need_item, k=SUGGESTIONS_PER_NEED + len(rejected))
+    # With Elasticsearch and a large corpus, it proposes the candidates (kNN +
+    # BM25) and the exact ranker orders them; otherwise every seed is ranked.
+    candidates = elastic.candidate_seeds(
+        need_item,
+        corpus_size=len(corpora.seeds),
+        dim=len(need_item.vector),
+        model_name=corpora.model_name,
+    )
+    scored = corpora.seeds.rank(
+        need_item, k=SUGGESTIONS_PER_NEED + len(rejected), allowed=candidates
+    )
     need = NeedPage.objects.get(pk=need_id)
     seed_ids = [s.key for s in scored]
     seeds = SeedPage.objects.in_bulk(seed_ids)

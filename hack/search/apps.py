@@ -13,9 +13,10 @@ class SearchConfig(AppConfig):
         from wagtail.models import PageViewRestriction
         from wagtail.signals import page_published, page_unpublished
 
+        from hack.core.elastic import add_recovery_listener
         from hack.needs.models import NeedStageChange
 
-        from .indexing import schedule_page_refresh
+        from .indexing import schedule_page_refresh, send_missed_entries
         from .sources import all_sources
 
         # Other apps' searchable pages (cms/search_sources.py).
@@ -43,3 +44,6 @@ class SearchConfig(AppConfig):
         for signal in (post_save, post_delete):
             signal.connect(on_restriction, sender=PageViewRestriction, weak=False)
         post_save.connect(on_stage_change, sender=NeedStageChange, weak=False)
+
+        # When a trial call finds Elasticsearch back, send what it missed.
+        add_recovery_listener(send_missed_entries)

@@ -21,13 +21,13 @@ import numpy as np
 from django.conf import settings
 from django.utils import timezone
 
-from hack.core import background
 from hack.matching.encoders import get_encoder
 
 from .analysis import analyse_query
 from .backends import BackendUnavailable
 from .facets import live_facet_pages
 from .highlight import cut_snippet
+from .indexing import send_missed_entries
 from .memory import InMemorySearchIndex, row_from_entry
 from .models import SearchEntry
 from .query import SearchQuery, SearchResults, Suggestion
@@ -183,10 +183,5 @@ def _send_missed_entries() -> None:
     if now - _state.get("synced", -SYNC_SECONDS) < SYNC_SECONDS:
         return
     _state["synced"] = now
-    if not SearchEntry.objects.filter(es_pending=True).exists():
-        return
-    from .elastic import sync_pending
-
-    background.submit(
-        sync_pending, mode=settings.SEARCH_INDEX_ON_PUBLISH, name="search"
-    )
+    if SearchEntry.objects.filter(es_pending=True).exists():
+        send_missed_entries()

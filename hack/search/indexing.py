@@ -185,3 +185,12 @@ def _push_to_elasticsearch(entries: list[SearchEntry]) -> None:
         SearchEntry.objects.filter(pk=entry.pk, updated_at=entry.updated_at).update(
             es_pending=False
         )
+
+
+def send_missed_entries() -> None:
+    """Schedule the rows Elasticsearch has not acknowledged (on the search worker)."""
+    from .elastic import sync_pending
+
+    background.submit(
+        sync_pending, mode=settings.SEARCH_INDEX_ON_PUBLISH, name="search"
+    )

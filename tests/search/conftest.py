@@ -24,3 +24,7 @@ def fresh_index():
     engine.reset()
     yield
     engine.reset()
+
+
+# The Elasticsearch fixtures (a reset client and a fake cluster) for every test here.
+from tests.search.conftest_elastic import es_reset, es_stub  # noqa: E402, F401

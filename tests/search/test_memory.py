@@ -202,11 +202,11 @@ def test_semantic_only_matches_are_capped(monkeypatch):
 
 
 def test_merging_segments_and_compaction_keep_the_same_answers():
-    rng = random.Random(7)
+    rng = random.Random(7)  # noqa: S311 - a reproducible sequence
     words = ["見守り", "窓口", "子育て", "防災", "ごみ", "交通", "観光", "健康"]
     index = InMemorySearchIndex(dim=DIM)
     expected = {}
-    for step in range(60):
+    for _ in range(60):
         page_id = rng.randrange(40)
         if rng.random() < 0.25:
             index.remove([page_id])
