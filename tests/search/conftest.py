@@ -1,6 +1,7 @@
 import pytest
 
 from hack.search import engine
+from tests import factories
 
 
 @pytest.fixture
@@ -17,6 +18,20 @@ def indexing(settings, django_capture_on_commit_callbacks):
 
     yield run
     engine.reset()
+
+
+@pytest.fixture
+def people(site, coordinator):
+    """A coordinator, a department with its staff, an organisation with a member."""
+    department = factories.make_department()
+    organization = factories.make_organization()
+    return {
+        "coordinator": coordinator,
+        "department": department,
+        "staff": factories.make_staff(department),
+        "organization": organization,
+        "member": factories.make_member(organization),
+    }
 
 
 @pytest.fixture

@@ -18,19 +18,6 @@ from tests.search.es_stub import StubServer, refused_url
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def people(site, coordinator):
-    department = factories.make_department()
-    organization = factories.make_organization()
-    return {
-        "coordinator": coordinator,
-        "department": department,
-        "staff": factories.make_staff(department),
-        "organization": organization,
-        "member": factories.make_member(organization),
-    }
-
-
 @pytest.mark.parametrize("mode", ["refuse", "503", "hang"])
 def test_publishing_never_fails_or_waits_long_when_the_cluster_is_away(
     people,

@@ -21,19 +21,6 @@ def _refresh_at_once(monkeypatch):
     monkeypatch.setattr(engine, "REFRESH_SECONDS", 0.0)
 
 
-@pytest.fixture
-def people(site, coordinator):
-    department = factories.make_department()
-    organization = factories.make_organization()
-    return {
-        "coordinator": coordinator,
-        "department": department,
-        "staff": factories.make_staff(department),
-        "organization": organization,
-        "member": factories.make_member(organization),
-    }
-
-
 def found(text="", **filters):
     query = SearchQuery(
         text=text, filters={k: frozenset(v) for k, v in filters.items()}, per_page=100
