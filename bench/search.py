@@ -286,6 +286,11 @@ def measure_size(pool: Pool, size: int, args, rng) -> dict:
         "write_rows_seconds": round(write_seconds, 1),
         "load_index_seconds": round(load_seconds, 2),
         "index_rss_mb": round(index_bytes / 1e6, 1),
+        # Side by side: the index against its raw vectors, p95 against the target.
+        "rss_vs_raw_vectors": round(index_bytes / (size * encoder.dim * 4), 2),
+        "run_search_p95_vs_target_100ms": round(
+            float(np.percentile(run_search, 95)) * 1000 / 100, 2
+        ),
         "segments": len(index._segments),
         "postings": int(sum(len(s) for s in index._segments)),
         "search": summary(search),
