@@ -176,15 +176,10 @@ def _push_to_elasticsearch(entries: list[SearchEntry]) -> None:
     from .elastic import ElasticsearchBackend
 
     try:
+        # It clears es_pending of each row the cluster acknowledged.
         ElasticsearchBackend().index_entries(entries)
     except BackendUnavailable:
         logger.info("Elasticsearch is away; %d entries wait", len(entries))
-        return
-    for entry in entries:
-        # Unless the row changed again meanwhile: then it is sent again.
-        SearchEntry.objects.filter(pk=entry.pk, updated_at=entry.updated_at).update(
-            es_pending=False
-        )
 
 
 def send_missed_entries() -> None:
