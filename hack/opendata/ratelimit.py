@@ -3,8 +3,10 @@
 process shares the count).
 
 The client is REMOTE_ADDR: X-Forwarded-For can be written by anyone, so it is
-not trusted. Behind a reverse proxy, that proxy must set REMOTE_ADDR (e.g.
-gunicorn's --forwarded-allow-ips with the proxy's address).
+trusted only from the proxies listed in TRUSTED_PROXY_IPS (gunicorn's WSGI
+workers leave REMOTE_ADDR as the proxy's address, which would put every
+client in one count). From such a proxy, the client is the last address it
+appended to X-Forwarded-For.
 """
 
 import time
@@ -58,4 +60,10 @@ def take(client: str) -> Allowance:
 
 
 def client_of(request) -> str:
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    remote = request.META.get("REMOTE_ADDR") or "unknown"
+    if remote in settings.TRUSTED_PROXY_IPS:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        addresses = [a.strip() for a in forwarded if a.strip()]
+        if addresses:
+            return addresses[-1]
+    return remote

@@ -234,6 +234,10 @@ OPENDATA_LICENSE_URL = env.str(
 )
 OPENDATA_ATTRIBUTION = env.str("OPENDATA_ATTRIBUTION", default="YOKOHAMA Hack!")
 OPENDATA_RATE_LIMIT_PER_MINUTE = env.int("OPENDATA_RATE_LIMIT_PER_MINUTE", default=60)
+# The reverse proxies whose X-Forwarded-For names the client (the rate limit
+# counts per client address); a request from anywhere else is counted by its
+# own address.
+TRUSTED_PROXY_IPS = env.list("TRUSTED_PROXY_IPS", default=[])
 
 # Email: EMAIL_URL (smtp://user:pass@host:587, consolemail://, filemail://...).
 # On the embedded default each email is written to var/mail/ so a new user can

@@ -66,6 +66,25 @@ def test_each_client_address_has_its_own_allowance(client, site, clock):
     assert forged.status_code == 429
 
 
+@override_settings(OPENDATA_RATE_LIMIT_PER_MINUTE=1, TRUSTED_PROXY_IPS=["10.0.0.2"])
+def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_allowance(
+    client, site, clock
+):
+    def via_proxy(forwarded):
+        return client.get(
+            NEEDS, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded
+        ).status_code
+
+    assert via_proxy("192.0.2.1") == 200
+    assert via_proxy("192.0.2.1") == 429
+    assert via_proxy("192.0.2.2") == 200
+    # The proxy appends the address it saw: what the client wrote before it
+    # does not count.
+    assert via_proxy("198.51.100.9, 192.0.2.1") == 429
+    # Without a forwarded address, the proxy is the client.
+    assert client.get(NEEDS, REMOTE_ADDR="10.0.0.2").status_code == 200
+
+
 def test_the_limit_follows_the_setting_at_request_time(client, site, clock, settings):
     settings.OPENDATA_RATE_LIMIT_PER_MINUTE = 1
     client.get(NEEDS)
