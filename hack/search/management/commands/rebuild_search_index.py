@@ -29,13 +29,15 @@ class Command(BaseCommand):
             batch_size=max(1, options["batch_size"]),
             progress=progress,
         )
-        self.stdout.write(
+        lines = [
             f"{report['pages']} published pages: {report['written']} written, "
             f"{report['retired']} no longer published."
-        )
+        ]
         if settings.ELASTICSEARCH_URL:
             from hack.search.elastic import sync_pending
 
-            sent = sync_pending()
-            self.stdout.write(f"Elasticsearch: {sent} entries sent.")
-        self.stdout.write(self.style.SUCCESS("The search index is up to date."))
+            lines.append(f"Elasticsearch: {sync_pending()} entries sent.")
+        if options["verbosity"] > 0:  # -v0 for cron: silent unless it fails
+            for line in lines:
+                self.stdout.write(line)
+            self.stdout.write(self.style.SUCCESS("The search index is up to date."))
