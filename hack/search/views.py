@@ -50,7 +50,7 @@ def parse_params(params) -> ParsedParams:
     if unknown:
         notices.append(
             _("These filter values are not known and were ignored: %(values)s")
-            % {"values": "、".join(sorted(set(unknown))[:5])}
+            % {"values": "、".join(v[:40] for v in sorted(set(unknown))[:5])}
         )
     sort = params.get("sort") or "relevance"
     if sort not in SORTS:
@@ -59,7 +59,12 @@ def parse_params(params) -> ParsedParams:
     page = 1
     raw_page = params.get("page", "1") or "1"
     # isascii: "²" is a digit to str.isdigit but not to int().
-    if raw_page.isascii() and raw_page.isdigit() and 1 <= int(raw_page[:6]) <= MAX_PAGE:
+    if (
+        raw_page.isascii()
+        and raw_page.isdigit()
+        and len(raw_page) <= 6
+        and 1 <= int(raw_page) <= MAX_PAGE
+    ):
         page = int(raw_page)
     else:
         notices.append(

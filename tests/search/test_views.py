@@ -97,6 +97,8 @@ def test_the_english_page_has_english_labels(client, content):
         {"page": "abc"},
         {"page": "²"},
         {"page": "9" * 5000},
+        {"page": "000001" + "9" * 5000},
+        {"field": "x" * 10_000},
         {"sort": "drop table"},
         {"open_call": "maybe"},
     ],
